@@ -1,0 +1,113 @@
+"""`bulkbench catalog`: the endpoints the specs describe, with limits, auth and error codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from contract.catalog import Catalog, Endpoint, load_catalog
+
+
+def endpoint_summary(ep: Endpoint) -> dict[str, Any]:
+    """One endpoint as plain data (what ``--json`` prints)."""
+    return {
+        "key": ep.key,
+        "provider": ep.provider,
+        "endpoint": ep.name,
+        "method": ep.method,
+        "path": ep.path,
+        "documented": ep.documented,
+        "batch_field": ep.batch_field,
+        "min_batch": ep.min_batch,
+        "max_batch": ep.max_batch,
+        "sync_max_rows": ep.sync_max_rows,
+        "max_body_bytes": ep.max_body_bytes,
+        "item_required": list(ep.item_required),
+        "identity_keys": list(ep.identity_keys),
+        "required_scope": ep.required_scope,
+        "auth": None
+        if ep.auth is None
+        else {"scheme": ep.auth.name, "style": ep.auth.style, "header": ep.auth.header_name},
+        "success_status": ep.success_status,
+        "errors": [{"status": e.status, "codes": list(e.codes)} for e in ep.errors],
+        "doc_seed": ep.doc_seed,
+        "assumptions": list(ep.assumptions),
+    }
+
+
+def _limits(ep: Endpoint) -> str:
+    parts = []
+    if ep.batch_field:
+        upper = "∞" if ep.max_batch is None else f"{ep.max_batch:,}"
+        parts.append(f"{ep.batch_field}: {ep.min_batch}..{upper}")
+    if ep.sync_max_rows is not None:
+        parts.append(f"sync ≤ {ep.sync_max_rows:,}")
+    if ep.max_body_bytes is not None:
+        parts.append(f"body ≤ {ep.max_body_bytes / 2**20:g} MiB")
+    return "\n".join(parts) or "—"
+
+
+def _auth(ep: Endpoint) -> str:
+    if ep.auth is None:
+        return "none"
+    text = {
+        "bearer": "Bearer",
+        "apikey-header": f"{ep.auth.header_name} header",
+        "oauth2": "OAuth2 bearer",
+    }[ep.auth.style]
+    if ep.auth.key_prefix:
+        text += f" {ep.auth.key_prefix}…"
+    if ep.required_scope:
+        text += f"\nscope {ep.required_scope}"
+    return text
+
+
+def _errors(ep: Endpoint) -> str:
+    return "\n".join(f"{e.status} {', '.join(e.codes)}".rstrip() for e in ep.errors)
+
+
+def render_table(catalog: Catalog, console: Console, documented_only: bool) -> None:
+    table = Table(title="bulkbench catalog", show_lines=True)
+    for column in ("endpoint", "method path", "limits", "identity", "auth", "errors"):
+        table.add_column(column)
+    for ep in catalog.endpoints(documented_only=documented_only):
+        name = ep.key if ep.documented else f"{ep.key}\n[dim](assumed)[/]"
+        table.add_row(
+            name,
+            f"{ep.method} {ep.path}",
+            _limits(ep),
+            ", ".join(ep.identity_keys) or "—",
+            _auth(ep),
+            _errors(ep),
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("catalog")
+    def catalog(
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print JSON instead of a table.")
+        ] = False,
+        specs: Annotated[
+            Path | None,
+            typer.Option(help="A folder of OpenAPI specs to read instead of the bundled ones."),
+        ] = None,
+        documented_only: Annotated[
+            bool,
+            typer.Option("--documented-only", help="Leave out endpoints the docs do not describe."),
+        ] = False,
+    ) -> int:
+        """List the endpoints the specs describe: limits, identity keys, auth and error codes."""
+        cat = load_catalog(specs)
+        if as_json:
+            eps = [endpoint_summary(ep) for ep in cat.endpoints(documented_only=documented_only)]
+            typer.echo(orjson.dumps({"endpoints": eps}, option=orjson.OPT_INDENT_2).decode())
+        else:
+            render_table(cat, Console(), documented_only)
+        return 0

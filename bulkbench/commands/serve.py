@@ -1,0 +1,77 @@
+"""`bulkbench serve`: start the sandbox, the reference provider for all five endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from contract.config import redact
+
+
+def _print_faults() -> None:
+    from sandbox.faults import FAULTS
+
+    width = max(len(name) for name in FAULTS)
+    for fault in FAULTS.values():
+        where = fault.endpoint_key or "any endpoint"
+        typer.echo(f"{fault.name:<{width}}  [{where}] {fault.description}")
+
+
+def _announce(path: Path, info: dict[str, Any]) -> None:
+    typer.echo(f"sandbox serving (pid {info['pid']}); data in {info['data_dir']}")
+    for name, url in info["base_urls"].items():
+        keys = ", ".join(f"{k['role']} {redact(k['key'])}"
+                         for k in info["providers"][name]["keys"])
+        served = ", ".join(info["providers"][name]["endpoints"]) or "no endpoint served yet"
+        typer.echo(f"  {name:<10} {url}  ({served}; keys: {keys})")
+    typer.echo(f"  inspection {info['admin_url']}  (admin key {redact(info['admin_key'])})")
+    if info["faults"]:
+        typer.echo(f"  faults on: {', '.join(info['faults'])}")
+    typer.echo(f"keys and lists: {path}")
+    typer.echo("stop with Ctrl-C")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port (0: a free port).")] = 0,
+        data: Annotated[Path | None, typer.Option(
+            help="Data folder (SQLite, sandbox.json); default: a fresh temporary folder.")] = None,
+        rate_limit: Annotated[str | None, typer.Option(
+            "--rate-limit", metavar="N/SECONDS",
+            help="Per-key fixed window, e.g. 120/60 (default: off).")] = None,
+        latency: Annotated[float, typer.Option(
+            metavar="MS", help="Fixed delay added to every request, in milliseconds.")] = 0.0,
+        seed: Annotated[int | None, typer.Option(
+            help="Seed for the generated keys and list ids (same seed, same keys).")] = None,
+        fault: Annotated[list[str] | None, typer.Option(
+            "--fault", metavar="NAME", help="Switch on a provider defect (repeatable).")] = None,
+        list_faults: Annotated[bool, typer.Option(
+            "--list-faults", help="List the faults, one line each, and exit.")] = False,
+        webhook_url: Annotated[str | None, typer.Option(
+            "--webhook-url", help="Where the LeadLex import.completed webhook is sent.")] = None,
+        log_level: Annotated[str, typer.Option(
+            "--log-level", help="debug, info, warning or error.")] = "warning",
+    ) -> int:
+        """Start the sandbox: a faithful reference provider for all five endpoints."""
+        from sandbox import faults
+        from sandbox.errors import SandboxError
+        from sandbox.providers import load_plugins
+        from sandbox.server import run
+        from sandbox.settings import SandboxSettings, parse_rate_limit
+
+        load_plugins()
+        if list_faults:
+            _print_faults()
+            return 0
+        if log_level.lower() not in ("critical", "error", "warning", "info", "debug", "trace"):
+            raise SandboxError(f"--log-level {log_level!r}: expected debug, info, warning or "
+                               "error")
+        settings = SandboxSettings(
+            host=host, port=port, data_dir=data, rate_limit=parse_rate_limit(rate_limit),
+            latency_ms=latency, seed=seed, faults=faults.check_names(fault or ()),
+            webhook_url=webhook_url, log_level=log_level.lower())
+        return run(settings, on_ready=_announce)

@@ -1,0 +1,584 @@
+"""The spec catalog: the OpenAPI documents in ``contract/specs/`` as typed objects.
+
+This is the only place limits come from. ``load_catalog()`` reads every spec, checks
+that it is a valid OpenAPI 3.1 document and that the bulkbench extensions it relies on
+are present and well-typed, and returns a :class:`Catalog` of :class:`Provider` and
+:class:`Endpoint` objects. A malformed spec raises :class:`CatalogError` naming the file
+and the place (a JSON pointer) that is wrong.
+
+The extensions are described in ``contract/specs/README.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bulkbench.errors import BulkbenchError
+
+__all__ = [
+    "SPECS_DIR",
+    "AuthScheme",
+    "Catalog",
+    "CatalogError",
+    "Endpoint",
+    "ErrorResponse",
+    "Provider",
+    "RateLimit",
+    "default_catalog",
+    "load_catalog",
+    "load_provider",
+]
+
+SPECS_DIR = Path(__file__).parent / "specs"
+
+ERROR_ENVELOPES = ("leadlex", "datananas", "sociocs")
+RESET_STYLES = ("epoch-seconds", "delta-seconds")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+class CatalogError(BulkbenchError):
+    """A spec file is missing, malformed, or lacks what the catalog needs."""
+
+    def __init__(self, file: Path | str, where: str, problem: str) -> None:
+        self.file = str(file)
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{self.file}: at {where or '/'}: {problem}")
+
+
+@dataclass(frozen=True)
+class AuthScheme:
+    """How a request authenticates.
+
+    ``style`` is ``bearer`` (``Authorization: Bearer <key>``), ``apikey-header``
+    (``<header_name>: <key>``) or ``oauth2`` (``Authorization: Bearer <token>``).
+    """
+
+    name: str
+    style: str
+    header_name: str
+    key_prefix: str | None = None
+    description: str = ""
+
+    def headers(self, key: str) -> dict[str, str]:
+        """The request headers that carry ``key`` in this scheme."""
+        if self.style == "apikey-header":
+            return {self.header_name: key}
+        return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass(frozen=True)
+class ErrorResponse:
+    """One documented non-2xx status of an endpoint and the codes it may carry."""
+
+    status: int
+    codes: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The assumed rate limit: ``requests`` per ``window_seconds``; how Reset is expressed."""
+
+    requests: int
+    window_seconds: float
+    reset: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of a provider, with everything the stages need to know about it."""
+
+    provider: str
+    name: str
+    method: str
+    path: str
+    summary: str
+    documented: bool
+    batch_field: str | None
+    min_batch: int | None
+    max_batch: int | None
+    sync_max_rows: int | None
+    max_body_bytes: int | None
+    item_required: tuple[str, ...]
+    item_fields: tuple[str, ...]
+    identity_keys: tuple[str, ...]
+    required_scope: str | None
+    auth: AuthScheme | None
+    success_status: int
+    errors: tuple[ErrorResponse, ...]
+    request_headers: tuple[str, ...]
+    response_headers: tuple[str, ...]
+    query_params: tuple[str, ...]
+    doc_seed: str | None
+    doc_url: str | None
+    doc_sentences: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    #: ``x-bulkbench-websocket``: the progress channel of the operation, when it has one.
+    websocket: Mapping[str, Any] | None
+    #: the success response's headers the spec marks ``required: true``.
+    required_response_headers: tuple[str, ...]
+    request_schema: Mapping[str, Any] = field(repr=False, compare=False)
+    item_schema: Mapping[str, Any] | None = field(repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """``provider.name``: how the CLI and reports name the endpoint."""
+        return f"{self.provider}.{self.name}"
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return (self.success_status, *(e.status for e in self.errors))
+
+    def error_codes(self, status: int) -> tuple[str, ...]:
+        """The documented codes for ``status`` (empty when the status has none)."""
+        for err in self.errors:
+            if err.status == status:
+                return err.codes
+        return ()
+
+    def all_error_codes(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for err in self.errors:
+            for code in err.codes:
+                seen.setdefault(code)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider: its spec file, servers, auth, error envelope and endpoints."""
+
+    name: str
+    title: str
+    spec_path: Path
+    server_url: str
+    error_envelope: str
+    rate_limit: RateLimit | None
+    auth_schemes: tuple[AuthScheme, ...]
+    endpoints: tuple[Endpoint, ...]
+    #: the OpenAPI ``webhooks`` the provider sends, by event name, with ``$ref``s resolved.
+    webhooks: Mapping[str, Mapping[str, Any]] = field(repr=False, compare=False)
+    document: Mapping[str, Any] = field(repr=False, compare=False)
+
+    def endpoint(self, name: str) -> Endpoint:
+        for ep in self.endpoints:
+            if ep.name == name:
+                return ep
+        known = ", ".join(ep.name for ep in self.endpoints)
+        raise CatalogError(self.spec_path, "", f"no endpoint {name!r} (known: {known})")
+
+    @property
+    def documented_endpoints(self) -> tuple[Endpoint, ...]:
+        return tuple(ep for ep in self.endpoints if ep.documented)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every provider the specs describe."""
+
+    providers: tuple[Provider, ...]
+
+    def provider(self, name: str) -> Provider:
+        for p in self.providers:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.providers)
+        raise CatalogError(SPECS_DIR, "", f"no provider {name!r} (known: {known})")
+
+    def endpoint(self, key: str) -> Endpoint:
+        """An endpoint by ``provider.name``."""
+        provider, sep, name = key.partition(".")
+        if not sep:
+            raise CatalogError(SPECS_DIR, "", f"endpoint {key!r} is not of the form provider.name")
+        return self.provider(provider).endpoint(name)
+
+    def endpoints(self, documented_only: bool = False) -> Iterator[Endpoint]:
+        for p in self.providers:
+            yield from (p.documented_endpoints if documented_only else p.endpoints)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_catalog(specs_dir: Path | str | None = None) -> Catalog:
+    """Load every ``*.yaml`` spec in ``specs_dir`` (default: the bundled specs)."""
+    directory = Path(specs_dir) if specs_dir is not None else SPECS_DIR
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise CatalogError(directory, "", "no *.yaml spec files found")
+    providers = tuple(load_provider(f) for f in files)
+    names = [p.name for p in providers]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise CatalogError(directory, "", f"provider named twice: {', '.join(sorted(dupes))}")
+    return Catalog(providers)
+
+
+@cache
+def default_catalog() -> Catalog:
+    """The bundled specs, loaded once per process."""
+    return load_catalog()
+
+
+def load_provider(path: Path | str) -> Provider:
+    """Load and check one spec file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(path, "", f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    _validate_openapi(path, raw)
+    try:
+        return _Reader(path, raw).provider()
+    except DanglingRef as exc:
+        raise CatalogError(path, str(exc.args[0]), "this $ref points at nothing") from exc
+
+
+def _validate_openapi(path: Path, raw: Any) -> None:
+    if not isinstance(raw, dict):
+        raise CatalogError(path, "", "the document is not a mapping")
+    if not str(raw.get("openapi", "")).startswith("3.1"):
+        raise CatalogError(path, "/openapi", "must be an OpenAPI 3.1 document")
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from referencing.exceptions import Unresolvable
+
+    try:
+        validate(raw)
+    except Unresolvable as exc:  # the validator's resolver met a $ref that points at nothing
+        ref = getattr(exc, "ref", "")
+        ref = f"#{ref}" if isinstance(ref, str) and ref.startswith("/") else ref
+        raise CatalogError(path, str(ref), "this $ref points at nothing") from exc
+    except OpenAPIValidationError as exc:
+        where = "/" + "/".join(str(p) for p in getattr(exc, "path", ()) or ())
+        raise CatalogError(path, where, f"not a valid OpenAPI 3.1 document: {exc.message}") from exc
+
+
+def resolve_refs(node: Any, root: Mapping[str, Any], _seen: tuple[str, ...] = ()) -> Any:
+    """``node`` with every local ``$ref`` replaced by a copy of its target."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in _seen:  # recursive schema: keep the reference
+                return dict(node)
+            target: Any = root
+            for part in ref[2:].split("/"):
+                step = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or step not in target:
+                    raise DanglingRef(ref)
+                target = target[step]
+            merged = {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}
+            return resolve_refs(merged, root, (*_seen, ref))
+        return {k: resolve_refs(v, root, _seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(v, root, _seen) for v in node]
+    return node
+
+
+class DanglingRef(LookupError):
+    """A ``$ref`` that points at nothing (turned into a CatalogError by the reader)."""
+
+
+class _Reader:
+    """Reads one validated document into typed objects, naming the place of any problem."""
+
+    def __init__(self, path: Path, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.raw = raw
+
+    def fail(self, where: str, problem: str) -> CatalogError:
+        return CatalogError(self.path, where, problem)
+
+    def get(
+        self,
+        node: Mapping[str, Any],
+        key: str,
+        kind: type | tuple[type, ...],
+        where: str,
+        required: bool = True,
+    ) -> Any:
+        if key not in node:
+            if required:
+                raise self.fail(where, f"missing {key!r}")
+            return None
+        value = node[key]
+        if isinstance(value, bool) and kind in (int, (int, float)):
+            raise self.fail(f"{where}/{key}", f"expected {_kind_name(kind)}, got a boolean")
+        if not isinstance(value, kind):
+            raise self.fail(
+                f"{where}/{key}", f"expected {_kind_name(kind)}, got {type(value).__name__}"
+            )
+        return value
+
+    def provider(self) -> Provider:
+        raw = self.raw
+        name = self.get(raw, "x-bulkbench-provider", str, "")
+        envelope = self.get(raw, "x-bulkbench-error-envelope", str, "")
+        if envelope not in ERROR_ENVELOPES:
+            raise self.fail(
+                "/x-bulkbench-error-envelope",
+                f"{envelope!r} is not one of {', '.join(ERROR_ENVELOPES)}",
+            )
+        servers = self.get(raw, "servers", list, "")
+        if not servers or not isinstance(servers[0], dict) or "url" not in servers[0]:
+            raise self.fail("/servers", "needs at least one server with a url")
+        schemes = self.auth_schemes()
+        default_security = raw.get("security")
+        endpoints = []
+        for path, item in self.get(raw, "paths", dict, "").items():
+            for method, op in item.items():
+                if method in HTTP_METHODS:
+                    where = f"/paths/{_escape(path)}/{method}"
+                    endpoints.append(
+                        self.endpoint(
+                            name, path, method, op, item, where, schemes, default_security
+                        )
+                    )
+        seen = [ep.name for ep in endpoints]
+        for ep_name in seen:
+            if seen.count(ep_name) > 1:
+                raise self.fail("/paths", f"x-bulkbench-endpoint {ep_name!r} is used twice")
+        return Provider(
+            name=name,
+            title=str(raw.get("info", {}).get("title", name)),
+            spec_path=self.path,
+            server_url=str(servers[0]["url"]),
+            error_envelope=envelope,
+            rate_limit=self.rate_limit(),
+            auth_schemes=tuple(schemes.values()),
+            endpoints=tuple(endpoints),
+            webhooks={k: resolve_refs(v, raw) for k, v in (raw.get("webhooks") or {}).items()},
+            document=raw,
+        )
+
+    def rate_limit(self) -> RateLimit | None:
+        node = self.get(self.raw, "x-bulkbench-rate-limit", dict, "", required=False)
+        if node is None:
+            return None
+        where = "/x-bulkbench-rate-limit"
+        reset = self.get(node, "reset", str, where)
+        if reset not in RESET_STYLES:
+            raise self.fail(f"{where}/reset", f"{reset!r} is not one of {', '.join(RESET_STYLES)}")
+        return RateLimit(
+            requests=self.get(node, "requests", int, where),
+            window_seconds=float(self.get(node, "window_seconds", (int, float), where)),
+            reset=reset,
+        )
+
+    def auth_schemes(self) -> dict[str, AuthScheme]:
+        comps = self.raw.get("components", {}) or {}
+        schemes: dict[str, AuthScheme] = {}
+        for sname, node in (comps.get("securitySchemes") or {}).items():
+            where = f"/components/securitySchemes/{sname}"
+            kind = node.get("type")
+            if kind == "http" and str(node.get("scheme", "")).lower() == "bearer":
+                fmt = node.get("bearerFormat")
+                prefix = str(fmt).split("…")[0].split("...")[0] if fmt else None
+                schemes[sname] = AuthScheme(
+                    sname,
+                    "bearer",
+                    "Authorization",
+                    prefix or None,
+                    str(node.get("description", "")),
+                )
+            elif kind == "apiKey" and node.get("in") == "header":
+                schemes[sname] = AuthScheme(
+                    sname,
+                    "apikey-header",
+                    str(node["name"]),
+                    None,
+                    str(node.get("description", "")),
+                )
+            elif kind == "oauth2":
+                schemes[sname] = AuthScheme(
+                    sname, "oauth2", "Authorization", None, str(node.get("description", ""))
+                )
+            else:
+                raise self.fail(where, f"unsupported security scheme type {kind!r}")
+        return schemes
+
+    def endpoint(
+        self,
+        provider: str,
+        path: str,
+        method: str,
+        op: Any,
+        path_item: Mapping[str, Any],
+        where: str,
+        schemes: Mapping[str, AuthScheme],
+        default_security: Any,
+    ) -> Endpoint:
+        if not isinstance(op, dict):
+            raise self.fail(where, "operation is not a mapping")
+        name = self.get(op, "x-bulkbench-endpoint", str, where)
+        doc = self.get(op, "x-bulkbench-doc", dict, where, required=False) or {}
+        documented = self.get(op, "x-documented", bool, where, required=False)
+        documented = True if documented is None else documented
+        if documented and not doc.get("seed"):
+            raise self.fail(f"{where}/x-bulkbench-doc", "a documented operation names its seed")
+
+        body_schema: dict[str, Any] = {}
+        if "requestBody" in op:
+            content = resolve_refs(op["requestBody"], self.raw).get("content", {})
+            json_media = content.get("application/json")
+            if json_media is None:
+                raise self.fail(f"{where}/requestBody/content", "no application/json body")
+            body_schema = json_media.get("schema", {})
+
+        batch_field = self.get(op, "x-batch-field", str, where, required=False)
+        min_batch = max_batch = None
+        item_schema: dict[str, Any] | None = None
+        if batch_field is not None:
+            props = body_schema.get("properties", {})
+            if batch_field not in props:
+                raise self.fail(
+                    f"{where}/requestBody",
+                    f"x-batch-field {batch_field!r} is not a property of the body",
+                )
+            arr = props[batch_field]
+            if arr.get("type") != "array":
+                raise self.fail(
+                    f"{where}/requestBody/.../{batch_field}", "batch field is not an array"
+                )
+            min_batch = arr.get("minItems")
+            max_batch = arr.get("maxItems")
+            if min_batch is None:
+                raise self.fail(
+                    f"{where}/requestBody/.../{batch_field}", "batch array needs minItems"
+                )
+            if max_batch is not None and max_batch < min_batch:
+                raise self.fail(f"{where}/requestBody/.../{batch_field}", "maxItems < minItems")
+            item_schema = arr.get("items")
+
+        item_required: tuple[str, ...] = ()
+        item_fields: tuple[str, ...] = ()
+        if item_schema is not None:
+            item_required = tuple(item_schema.get("required", ()))
+            item_fields = tuple((item_schema.get("properties") or {}).keys())
+
+        identity = self.get(op, "x-identity-keys", list, where, required=False) or []
+        for key in identity:
+            if item_fields and key not in item_fields:
+                raise self.fail(f"{where}/x-identity-keys", f"{key!r} is not a field of the items")
+
+        security = op.get("security", default_security)
+        auth = None
+        if security:
+            sname = next(iter(security[0]), None)
+            if sname is not None:
+                if sname not in schemes:
+                    raise self.fail(f"{where}/security", f"unknown security scheme {sname!r}")
+                auth = schemes[sname]
+
+        success, errors, response_headers, required_headers = self.responses(op, where)
+        params = [
+            resolve_refs(p, self.raw)
+            for p in (*path_item.get("parameters", ()), *op.get("parameters", ()))
+        ]
+        sync_max = self.get(op, "x-sync-max-rows", int, where, required=False)
+        max_body = self.get(op, "x-max-body-bytes", int, where, required=False)
+        assumptions = tuple(dict.fromkeys(_collect_assumptions(resolve_refs(op, self.raw))))
+        websocket = self.get(op, "x-bulkbench-websocket", dict, where, required=False)
+        return Endpoint(
+            provider=provider,
+            name=name,
+            method=method.upper(),
+            path=path,
+            summary=str(op.get("summary", "")),
+            documented=documented,
+            batch_field=batch_field,
+            min_batch=min_batch,
+            max_batch=max_batch,
+            sync_max_rows=sync_max,
+            max_body_bytes=max_body,
+            item_required=item_required,
+            item_fields=item_fields,
+            identity_keys=tuple(identity),
+            required_scope=self.get(op, "x-required-scope", str, where, required=False),
+            auth=auth,
+            success_status=success,
+            errors=errors,
+            request_headers=tuple(p["name"] for p in params if p.get("in") == "header"),
+            response_headers=response_headers,
+            query_params=tuple(p["name"] for p in params if p.get("in") == "query"),
+            doc_seed=doc.get("seed"),
+            doc_url=doc.get("url"),
+            doc_sentences=tuple(doc.get("sentences", ())),
+            assumptions=assumptions,
+            websocket=websocket,
+            required_response_headers=required_headers,
+            request_schema=body_schema,
+            item_schema=item_schema,
+        )
+
+    def responses(
+        self, op: Mapping[str, Any], where: str
+    ) -> tuple[int, tuple[ErrorResponse, ...], tuple[str, ...], tuple[str, ...]]:
+        responses = self.get(op, "responses", dict, where)
+        success: int | None = None
+        errors: list[ErrorResponse] = []
+        headers: dict[str, Any] = {}
+        for status_text, resp in responses.items():
+            rwhere = f"{where}/responses/{status_text}"
+            if not str(status_text).isdigit():
+                continue  # "default" or a range such as "5XX": no single status to check
+            status = int(status_text)
+            resp = resolve_refs(resp, self.raw)
+            if 200 <= status < 300:
+                if success is None:
+                    success = status
+                    headers = dict(resp.get("headers") or {})
+                continue
+            codes = self.get(resp, "x-error-codes", list, rwhere, required=False) or []
+            errors.append(
+                ErrorResponse(
+                    status, tuple(str(c) for c in codes), str(resp.get("description", ""))
+                )
+            )
+        if success is None:
+            raise self.fail(f"{where}/responses", "no 2xx response")
+        required = tuple(name for name, h in headers.items() if h.get("required"))
+        return success, tuple(sorted(errors, key=lambda e: e.status)), tuple(headers), required
+
+
+def _collect_assumptions(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "x-bulkbench-assumption" and isinstance(v, str):
+                yield v.strip()
+            else:
+                yield from _collect_assumptions(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _collect_assumptions(v)
+
+
+def _escape(path: str) -> str:
+    return path.replace("~", "~0").replace("/", "~1")
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        dict: "a mapping",
+        list: "a list",
+        bool: "a boolean",
+    }
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)

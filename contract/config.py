@@ -1,0 +1,207 @@
+"""The provider config: one TOML file naming, per provider, where it lives and how to reach it.
+
+Nothing in it is needed for the embedded sandbox. For a real provider it gives the base
+URL, the *names* of the environment variables holding its keys (keys never sit in the
+file), the ids the multi-key checks need, and overrides of what the specs assume where
+the documentation is silent. ``bulkbench.example.toml`` at the repository root is the
+documented example; ``load_config()`` reads it into :class:`ProviderConfig` objects and
+rejects unknown keys or wrong types with the file and the key named.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulkbench.errors import BulkbenchError
+from contract.catalog import Catalog, default_catalog
+
+__all__ = [
+    "ASSUMPTION_KEYS",
+    "DEFAULT_KEY_ENV",
+    "KEY_ROLES",
+    "Config",
+    "ConfigError",
+    "ProviderConfig",
+    "load_config",
+    "redact",
+]
+
+#: the environment variable holding each provider's main key when the config names none.
+DEFAULT_KEY_ENV = {
+    "leadlex": "LEADLEX_API_KEY",
+    "datananas": "DATANANAS_ACCESS_TOKEN",
+    "sociocs": "SOCIOCS_API_KEY",
+}
+
+#: the keys a provider may have: the main one, one without write permission, one of
+#: another workspace (for the 403 and workspace-isolation checks).
+KEY_ROLES = ("full", "read_only", "other_workspace")
+
+#: what the documentation leaves open and a config may override, with its type.
+ASSUMPTION_KEYS: dict[str, type | tuple[type, ...]] = {
+    "import_job_status_path": str,
+    "rate_limit_requests": int,
+    "rate_limit_window_seconds": (int, float),
+    "rate_limit_reset": str,
+    "websocket_url": str,
+    "webhook_signature_header": str,
+    "idempotency_conflict_status": int,
+    "unknown_list_status": int,
+}
+
+_PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "base_url": str,
+    "api_key_env": str,
+    "read_only_key_env": str,
+    "other_workspace_key_env": str,
+    "list_id": (str, int),
+    "other_workspace_list_id": (str, int),
+    "timeout_seconds": (int, float),
+    "webhook_secret_env": str,
+    "webhook_public_url": str,
+    "assumptions": dict,
+}
+
+
+class ConfigError(BulkbenchError):
+    """The provider config is missing, not TOML, or has an unknown key or a wrong type."""
+
+
+def redact(secret: str | None) -> str:
+    """A key as it may be shown: its prefix and last four characters (``wbk_…1234``)."""
+    if not secret:
+        return "<none>"
+    prefix = secret.split("_", 1)[0] + "_" if "_" in secret[:8] else ""
+    tail = secret[-4:] if len(secret) >= 12 else ""
+    return f"{prefix}…{tail}"
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """How to reach one provider. Keys are read from the environment when asked for."""
+
+    provider: str
+    base_url: str | None = None
+    key_env: Mapping[str, str] = field(default_factory=dict)
+    list_id: str | None = None
+    other_workspace_list_id: str | None = None
+    timeout_seconds: float = 30.0
+    webhook_secret_env: str | None = None
+    webhook_public_url: str | None = None
+    assumptions: Mapping[str, Any] = field(default_factory=dict)
+
+    def api_key(self, role: str = "full", environ: Mapping[str, str] | None = None) -> str | None:
+        """The key for ``role`` from its environment variable, or None when unset."""
+        if role not in KEY_ROLES:
+            raise ConfigError(f"unknown key role {role!r} (known: {', '.join(KEY_ROLES)})")
+        env = os.environ if environ is None else environ
+        name = self.key_env.get(role)
+        value = env.get(name) if name else None
+        return value or None
+
+    def assumption(self, key: str, default: Any) -> Any:
+        """The configured override of an assumption, else the spec's ``default``."""
+        if key not in ASSUMPTION_KEYS:
+            raise ConfigError(f"unknown assumption {key!r}")
+        return self.assumptions.get(key, default)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every provider's config; a provider the file does not name gets the defaults."""
+
+    providers: Mapping[str, ProviderConfig]
+    path: Path | None = None
+
+    def provider(self, name: str) -> ProviderConfig:
+        return self.providers.get(name) or ProviderConfig(
+            provider=name, key_env={"full": DEFAULT_KEY_ENV.get(name, f"{name.upper()}_API_KEY")}
+        )
+
+
+def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Config:
+    """Read the TOML file at ``path`` (None: defaults only) against the catalog's providers."""
+    catalog = catalog or default_catalog()
+    known = {p.name for p in catalog.providers}
+    if path is None:
+        return Config({name: Config({}).provider(name) for name in sorted(known)})
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    providers: dict[str, ProviderConfig] = {}
+    for name, table in raw.items():
+        if name not in known:
+            raise ConfigError(
+                f"{path}: [{name}]: unknown provider (known: {', '.join(sorted(known))})"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {name}: expected a table")
+        providers[name] = _provider_config(path, name, table)
+    for name in known - providers.keys():
+        providers[name] = Config({}).provider(name)
+    return Config(providers, path)
+
+
+def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> ProviderConfig:
+    _check_types(path, name, table, _PROVIDER_KEYS)
+    assumptions = table.get("assumptions", {})
+    _check_types(path, f"{name}.assumptions", assumptions, ASSUMPTION_KEYS)
+    if "rate_limit_reset" in assumptions and assumptions["rate_limit_reset"] not in (
+        "epoch-seconds",
+        "delta-seconds",
+    ):
+        raise ConfigError(
+            f"{path}: {name}.assumptions.rate_limit_reset: "
+            "expected 'epoch-seconds' or 'delta-seconds'"
+        )
+    base_url = table.get("base_url")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{path}: {name}.base_url: expected an http:// or https:// URL")
+    key_env = {
+        "full": table.get("api_key_env", DEFAULT_KEY_ENV.get(name, f"{name.upper()}_API_KEY"))
+    }
+    if "read_only_key_env" in table:
+        key_env["read_only"] = table["read_only_key_env"]
+    if "other_workspace_key_env" in table:
+        key_env["other_workspace"] = table["other_workspace_key_env"]
+    return ProviderConfig(
+        provider=name,
+        base_url=base_url.rstrip("/") if base_url else None,
+        key_env=key_env,
+        list_id=_opt_str(table.get("list_id")),
+        other_workspace_list_id=_opt_str(table.get("other_workspace_list_id")),
+        timeout_seconds=float(table.get("timeout_seconds", 30.0)),
+        webhook_secret_env=table.get("webhook_secret_env"),
+        webhook_public_url=table.get("webhook_public_url"),
+        assumptions=dict(assumptions),
+    )
+
+
+def _check_types(
+    path: Path, where: str, table: Mapping[str, Any], schema: Mapping[str, type | tuple[type, ...]]
+) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            raise ConfigError(
+                f"{path}: {where}.{key}: unknown key (known: {', '.join(sorted(schema))})"
+            )
+        kind = schema[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise ConfigError(
+                f"{path}: {where}.{key}: expected {names}, got {type(value).__name__}"
+            )
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
