@@ -1,11 +1,152 @@
-"""`bulkbench generate`: Write a generated contact batch for an endpoint."""
+"""`bulkbench generate`: write a generated batch (valid, boundary or edge case) for an endpoint.
+
+Valid batches of any size are streamed to the file or stdout, never built whole; a case
+writes its request body (ids the contract suite fills in at run time appear as
+``<existing[0]>``, and what the case needs created first is said on stderr).
+``--list-cases`` prints one case a line: name, endpoint, expected outcome (tab-separated).
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
 import typer
 
-from bulkbench.commands._not_built import register_stub
+from bulkbench.errors import UsageError
+from contract.catalog import Catalog, default_catalog, load_catalog
+
+
+@contextmanager
+def _sink(output: Path | None) -> Iterator[BinaryIO]:
+    if output is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    try:
+        handle = output.open("wb")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    with handle:
+        yield handle
+
+
+def _write(chunks: Iterable[bytes], output: Path | None) -> None:
+    with _sink(output) as sink:
+        for chunk in chunks:
+            sink.write(chunk)
+
+
+def _list_cases(catalog: Catalog, endpoint: str | None) -> None:
+    from generators.edge_cases import edge_cases
+
+    if endpoint is not None:
+        catalog.endpoint(endpoint)  # an unknown endpoint is an error, not an empty list
+    for case in edge_cases(catalog):
+        if endpoint is None or case.endpoint == endpoint:
+            typer.echo(f"{case.name}\t{case.endpoint}\t{case.expected.summary()}")
+
+
+def _setup_note(case_name: str, setup_text: str) -> None:
+    typer.echo(f"note: {case_name} needs, before the request: {setup_text}", err=True)
 
 
 def register(app: typer.Typer) -> None:
-    register_stub(app, "generate", "Write a generated contact batch for an endpoint.", "issue 5")
+    @app.command("generate")
+    def generate(
+        endpoint: Annotated[
+            str | None,
+            typer.Option(
+                "--endpoint",
+                "-e",
+                help="The endpoint, as provider.name (see `bulkbench catalog`).",
+            ),
+        ] = None,
+        size: Annotated[
+            int | None,
+            typer.Option(
+                "--size",
+                "-n",
+                help="Items in the batch (limits are not enforced: go past them).",
+            ),
+        ] = None,
+        case: Annotated[
+            str | None,
+            typer.Option(
+                "--case",
+                "-c",
+                help="An edge case, by full name or by its name within --endpoint.",
+            ),
+        ] = None,
+        fmt: Annotated[
+            str,
+            typer.Option(
+                "--format",
+                "-f",
+                help="json (the request body), ndjson (items, one a line) or csv.",
+            ),
+        ] = "json",
+        seed: Annotated[int, typer.Option("--seed", "-s", help="Same seed, same bytes.")] = 0,
+        run_tag: Annotated[
+            int | None,
+            typer.Option(
+                "--run-tag",
+                help="Three digits (100-999) that keep this run's contacts apart "
+                "from another's; default: derived from the seed.",
+            ),
+        ] = None,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output",
+                "-o",
+                help="Write here instead of stdout.",
+            ),
+        ] = None,
+        list_cases: Annotated[
+            bool,
+            typer.Option(
+                "--list-cases",
+                help="List the edge cases (of --endpoint, if given) and exit.",
+            ),
+        ] = False,
+        specs: Annotated[
+            Path | None,
+            typer.Option(
+                help="A folder of OpenAPI specs to read instead of the bundled ones.",
+            ),
+        ] = None,
+    ) -> int:
+        """Write a generated contact batch (valid, boundary or edge case) for an endpoint."""
+        from generators.case_output import case_chunks
+        from generators.edge_cases import find_case
+        from generators.streaming import FORMATS, stream_batch
+
+        catalog = load_catalog(specs) if specs is not None else default_catalog()
+        if list_cases:
+            _list_cases(catalog, endpoint)
+            return 0
+        if fmt not in FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        if case is not None:
+            found = find_case(case, catalog, endpoint=endpoint)
+            request = found.request(seed, run_tag=run_tag)
+            if not request.setup.empty:
+                setup = request.setup
+                parts = [f"{len(setup.existing)} contact(s) created with {setup.create_with}"]
+                if setup.in_list:
+                    parts.append(f"contacts {list(setup.in_list)} of them added to the list")
+                if setup.other_workspace:
+                    parts.append(f"{len(setup.other_workspace)} contact(s) in another workspace")
+                _setup_note(found.name, "; ".join(parts))
+            _write(case_chunks(request, fmt), output)
+            return 0
+        if endpoint is None:
+            raise UsageError("give --endpoint (with --size or --case), or --list-cases")
+        if size is None:
+            raise UsageError("give --size N for a valid batch, or --case NAME")
+        _write(stream_batch(catalog.endpoint(endpoint), size, fmt, seed, run_tag=run_tag), output)
+        return 0

@@ -1,0 +1,27 @@
+"""Helpers of the generator tests: which endpoints take batches, and what identifies items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from contract.catalog import Catalog, Endpoint, default_catalog
+
+
+def batch_endpoints(catalog: Catalog) -> list[Endpoint]:
+    return [ep for ep in catalog.endpoints() if ep.batch_field is not None]
+
+
+BATCH_KEYS = [ep.key for ep in batch_endpoints(default_catalog())]
+OBJECT_KEYS = [ep.key for ep in batch_endpoints(default_catalog()) if ep.item_fields]
+
+
+def unique_values(items: Iterable[Any]) -> Iterator[str]:
+    """What must be unique in generated items: ids, emails, phone numbers, profile URLs."""
+    for item in items:
+        if isinstance(item, str):
+            yield item
+            continue
+        for key in ("email", "phone", "phone_number", "linkedin_url", "linkedinUrl", "mobilePhone"):
+            if isinstance(item.get(key), str):
+                yield f"{key}={item[key]}"
