@@ -1,0 +1,11 @@
+"""The sandbox: a faithful, fast reference implementation of the providers' bulk endpoints.
+
+Read in this order: ``settings`` (what it is told) → ``app`` (``create_app``: one
+Starlette app, a mount per provider) → ``runtime`` (the :class:`Sandbox` handlers see) →
+``pipeline`` (what every endpoint goes through: rate limit, auth, scope, body, schema) →
+``plugin`` (how a provider module plugs in) → ``providers/`` (the endpoints themselves).
+Beside them: ``storage`` (SQLite, WAL, one DB thread), ``auth`` (keys), ``rate_limit``,
+``faults`` (the registry of switchable defects), ``errors`` (envelopes), ``body``
+(reading, parsing, validation), ``inspect`` (``/_sandbox``), ``server`` (uvicorn and
+``sandbox.json``), ``process`` (start it as a subprocess).
+"""

@@ -53,6 +53,9 @@ def register(app: typer.Typer) -> None:
             "--list-faults", help="List the faults, one line each, and exit.")] = False,
         webhook_url: Annotated[str | None, typer.Option(
             "--webhook-url", help="Where the LeadLex import.completed webhook is sent.")] = None,
+        option: Annotated[list[str] | None, typer.Option(
+            "--option", metavar="KEY=VALUE",
+            help="A provider-specific setting, e.g. total_quota=100 (repeatable).")] = None,
         log_level: Annotated[str, typer.Option(
             "--log-level", help="debug, info, warning or error.")] = "warning",
     ) -> int:
@@ -61,7 +64,7 @@ def register(app: typer.Typer) -> None:
         from sandbox.errors import SandboxError
         from sandbox.providers import load_plugins
         from sandbox.server import run
-        from sandbox.settings import SandboxSettings, parse_rate_limit
+        from sandbox.settings import SandboxSettings, parse_options, parse_rate_limit
 
         load_plugins()
         if list_faults:
@@ -73,5 +76,6 @@ def register(app: typer.Typer) -> None:
         settings = SandboxSettings(
             host=host, port=port, data_dir=data, rate_limit=parse_rate_limit(rate_limit),
             latency_ms=latency, seed=seed, faults=faults.check_names(fault or ()),
-            webhook_url=webhook_url, log_level=log_level.lower())
+            webhook_url=webhook_url, log_level=log_level.lower(),
+            extra=parse_options(option or ()))
         return run(settings, on_ready=_announce)

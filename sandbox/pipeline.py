@@ -1,0 +1,213 @@
+"""The request pipeline every provider endpoint goes through before its handler.
+
+``endpoint_route(sandbox, spec)`` turns a plugin's :class:`EndpointSpec` into a Starlette
+route at the catalog's method and path. Its steps, in order: latency → rate limit →
+authentication → scope → content type → body size → JSON → batch limits → schema →
+handler. Any :class:`SandboxHTTPError` becomes an error in the provider's envelope; any
+other exception is logged and answered 500 ``internal_error`` as a last resort. The
+rate-limit headers go on every answer, error or not. The core's faults are consulted here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from contract.catalog import Endpoint, Provider
+from sandbox.auth import ApiKey, credential_from_headers
+from sandbox.body import BodyValidator, Problem, check_content_type, parse_json, read_body
+from sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
+from sandbox.plugin import Call, EndpointSpec, json_response
+from sandbox.runtime import Sandbox
+
+__all__ = ["endpoint_route", "error_response", "generic_problem_error"]
+
+log = logging.getLogger("sandbox")
+
+#: how much larger than the documented body limit a body may be under ``body_limit_off``.
+_FAULT_BODY_FACTOR = 4
+
+
+def error_response(sandbox: Sandbox, provider: Provider, endpoint: Endpoint | None,
+                   exc: SandboxHTTPError, extra_headers: Mapping[str, str] | None = None
+                   ) -> Response:
+    """``exc`` rendered in the provider's envelope, with the core's error faults applied."""
+    status, code = exc.status, exc.code
+    if endpoint is not None and code == GENERIC_CODES.get(status):
+        documented = endpoint.error_codes(status)
+        if documented and code not in documented:
+            code = documented[0]
+    if status == 400 and sandbox.fault("bad_request_as_422"):
+        status = 422
+    if code == "validation_error" and sandbox.fault("wrong_validation_code"):
+        code = "bad_request"
+    headers = {**exc.headers, **(extra_headers or {})}
+    return render_error(provider.error_envelope, status, code, exc.message, exc.details,
+                        headers, with_message=not sandbox.fault("error_envelope_missing_message"))
+
+
+def generic_problem_error(problems: list[Problem]) -> SandboxHTTPError:
+    """A 400 listing schema problems by JSON pointer (for endpoints without their own form)."""
+    first = problems[0]
+    where = first.pointer or "the body"
+    return SandboxHTTPError(
+        400, "validation_error", f"{where}: {first.message}",
+        {"errors": [{"path": p.pointer, "message": p.message} for p in problems]})
+
+
+class _EndpointRunner:
+    """The compiled pipeline of one endpoint (schema compiled once, limits resolved)."""
+
+    def __init__(self, sandbox: Sandbox, spec: EndpointSpec) -> None:
+        self.sandbox = sandbox
+        self.spec = spec
+        self.provider = sandbox.catalog.provider(spec.provider)
+        self.endpoint = self.provider.endpoint(spec.name)
+        self.scheme = self.endpoint.auth
+        self.reset_style = (self.provider.rate_limit.reset if self.provider.rate_limit
+                            else "epoch-seconds")
+        self.has_body = bool(self.endpoint.request_schema)
+        self.validator = (BodyValidator(self.endpoint, formats=spec.formats)
+                          if self.has_body else None)
+        limits = [ep.max_body_bytes for ep in sandbox.catalog.endpoints() if ep.max_body_bytes]
+        self.max_body = (self.endpoint.max_body_bytes or max(limits, default=0)
+                         or sandbox.settings.fallback_max_body_bytes)
+        self.body_required_batch = (self.endpoint.batch_field is not None and
+                                    self.endpoint.batch_field in
+                                    self.endpoint.request_schema.get("required", ()))
+
+    async def __call__(self, request: Request) -> Response:
+        sandbox = self.sandbox
+        limit_headers: dict[str, str] = {}
+        try:
+            if sandbox.settings.latency_ms:
+                await asyncio.sleep(sandbox.settings.latency_ms / 1000)
+            credential = (credential_from_headers(self.scheme, request.headers)
+                          if self.scheme is not None else None)
+            limit_headers = self._rate_limit(request, credential)
+            key = self._authenticate(credential)
+            body, raw = await self._body(request)
+            call = Call(sandbox, self.provider, self.endpoint, request, key, body, raw)
+            result = await self.spec.handler(call)
+            response = (result if isinstance(result, Response)
+                        else json_response(result, self.endpoint.success_status))
+        except SandboxHTTPError as exc:
+            response = error_response(sandbox, self.provider, self.endpoint, exc)
+        except orjson.JSONEncodeError:
+            # a handler stored a part of the body with orjson.dumps instead of
+            # body.dump_json: the only way parsed JSON fails to serialise is nesting
+            response = error_response(sandbox, self.provider, self.endpoint, SandboxHTTPError(
+                400, "validation_error", "the body is nested too deeply"))
+        except Exception:
+            log.exception("unexpected error in %s", self.endpoint.key)
+            response = error_response(sandbox, self.provider, self.endpoint, SandboxHTTPError(
+                500, "internal_error", "internal error (a bug of the sandbox; see its log)"))
+        if limit_headers:
+            response.headers.update(limit_headers)
+        return response
+
+    # ------------------------------------------------------------------ steps
+
+    def _rate_limit(self, request: Request, credential: str | None) -> dict[str, str]:
+        sandbox = self.sandbox
+        limiter = sandbox.limiter
+        if limiter is None:
+            return {}
+        client = request.client.host if request.client else "?"
+        bucket = f"{self.provider.name}:{credential or 'anonymous@' + client}"
+        decision = limiter.hit(bucket, reset_style=self.reset_style)
+        headers = decision.headers()
+        if sandbox.fault("rate_limit_remaining_stuck"):
+            headers["X-RateLimit-Remaining"] = str(decision.limit)
+        if sandbox.fault("rate_limit_headers_missing"):
+            headers = {}
+        if not decision.allowed and not sandbox.fault("rate_limit_not_enforced"):
+            retry = ({} if sandbox.fault("retry_after_missing")
+                     else {"Retry-After": str(decision.retry_after)})
+            raise SandboxHTTPError(429, "rate_limited", "Rate limit exceeded",
+                                   {"retry_after_seconds": decision.retry_after},
+                                   {**retry, **headers})
+        return headers
+
+    def _authenticate(self, credential: str | None) -> ApiKey | None:
+        if self.scheme is None:
+            return None
+        sandbox = self.sandbox
+        key = sandbox.keys.get(self.provider.name, credential)
+        if key is None:
+            status = 403 if sandbox.fault("unknown_key_403") else 401
+            what = "Missing API key" if credential is None else "Invalid API key"
+            raise SandboxHTTPError(status, GENERIC_CODES[status], what)
+        scope = self.endpoint.required_scope
+        if not key.allows(scope) and not sandbox.fault("read_only_key_can_write"):
+            raise SandboxHTTPError(403, "insufficient_permissions",
+                                   f"Missing {scope} permission", {"required_scope": scope})
+        return key
+
+    async def _body(self, request: Request) -> tuple[Any, bytes | bytearray | None]:
+        if not self.has_body or self.validator is None:
+            return None, None
+        sandbox = self.sandbox
+        check_content_type(request)
+        limit = self.max_body
+        if sandbox.fault("body_limit_off"):
+            limit *= _FAULT_BODY_FACTOR
+        raw = await read_body(request, limit)
+        try:
+            body = parse_json(raw)
+        except SandboxHTTPError:
+            if sandbox.fault("malformed_json_500"):
+                raise RuntimeError("malformed JSON (fault malformed_json_500)") from None
+            raise
+        self._check_batch(body)
+        problems = self.validator.problems(body)
+        if problems:
+            if self.spec.invalid is not None:
+                raise self.spec.invalid(problems, sandbox)
+            raise generic_problem_error(problems)
+        return body, (raw if self.spec.keep_raw else None)
+
+    def _check_batch(self, body: Any) -> None:
+        ep = self.endpoint
+        schema_type = ep.request_schema.get("type")
+        if schema_type == "object" and not isinstance(body, dict):
+            raise SandboxHTTPError(400, "validation_error",
+                                   "the request body must be a JSON object")
+        field = ep.batch_field
+        if field is None or not isinstance(body, dict):
+            return
+        if field not in body:
+            if self.body_required_batch:
+                raise SandboxHTTPError(400, "validation_error", f"{field} is required",
+                                       {"field": field})
+            return
+        items = body[field]
+        if not isinstance(items, list):
+            raise SandboxHTTPError(400, "validation_error", f"{field} must be an array",
+                                   {"field": field})
+        low = ep.min_batch if ep.min_batch is not None else 0
+        high = ep.max_batch
+        if self.spec.min_fault and self.sandbox.fault(self.spec.min_fault):
+            low = 0
+        if high is not None and self.spec.max_fault and self.sandbox.fault(self.spec.max_fault):
+            high += 1
+        if len(items) < low or (high is not None and len(items) > high):
+            span = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise SandboxHTTPError(
+                400, "validation_error",
+                f"{field} must contain {span} items (got {len(items)})",
+                {"field": field, "min_items": low, "max_items": high, "count": len(items)})
+
+
+def endpoint_route(sandbox: Sandbox, spec: EndpointSpec) -> Route:
+    """The Starlette route serving ``spec`` at its catalog method and path."""
+    runner = _EndpointRunner(sandbox, spec)
+    return Route(runner.endpoint.path, runner.__call__, methods=[runner.endpoint.method],
+                 name=spec.key)

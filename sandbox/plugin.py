@@ -1,0 +1,202 @@
+"""How a provider module plugs into the sandbox.
+
+A provider module (``sandbox/providers/<name>.py``) creates one :class:`ProviderPlugin`
+at module level, named ``plugin``, and declares on it what it serves::
+
+    plugin = ProviderPlugin("leadlex")
+
+    @plugin.endpoint("bulk_create", max_fault="leadlex_bulk_max_off_by_one")
+    async def bulk_create(call: Call) -> Any:
+        ...                       # call.body is parsed, size-checked and schema-valid
+        return {"data": ...}      # rendered as JSON with the spec's success status
+
+then adds the module's name to ``PROVIDER_MODULES`` in ``sandbox/providers/__init__.py``
+(the one registration line). Several modules may serve one provider. The endpoint's
+method and path come from the catalog (``x-bulkbench-endpoint``), never from the module.
+
+Before a handler runs, the core has done, in this order: the request id, the configured
+latency, the rate limit, authentication (the endpoint's auth scheme → ``call.key``), the
+required scope, the content type, the body size (413), JSON parsing and schema validation
+with the batch limits (400). A handler raises :class:`~sandbox.errors.SandboxHTTPError`
+(``call.error(...)`` builds one) for any error answer; the core renders it in the
+provider's envelope and adds the rate-limit headers.
+
+A handler reaches everything through ``call``: ``call.body`` (parsed, valid),
+``call.key`` / ``call.workspace``, ``call.storage`` (``await call.storage.run(fn, ...)``
+runs ``fn(conn, ...)`` as one transaction on the loop's thread; ``run_in_thread`` for long
+work), ``call.settings`` (``settings.extra`` holds ``--option KEY=VALUE``),
+``call.fault(name)``, ``call.sandbox.state`` (per-app runtime state of a plugin) and
+``call.raw`` (the body bytes, with ``keep_raw=True``). Store parts of the body with
+``sandbox.body.dump_json`` (400 for JSON nested too deeply to serialise).
+
+Other hooks: ``plugin.route(...)`` for raw Starlette routes under the provider's prefix
+(a WebSocket endpoint), ``plugin.admin_route(...)`` for inspection routes under
+``/_sandbox/<provider>/``, ``plugin.schema(...)`` for tables and indexes,
+``plugin.on_startup`` / ``on_shutdown`` (async, given the :class:`Sandbox`),
+``plugin.on_reset`` (sync, given the connection, inside the reset transaction) and
+``plugin.on_describe`` (extra keys for the provider in ``sandbox.json``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from contract.catalog import Endpoint, Provider
+from sandbox.auth import ApiKey
+from sandbox.body import Problem
+from sandbox.errors import GENERIC_CODES, SandboxHTTPError
+
+if TYPE_CHECKING:
+    from sandbox.runtime import Sandbox
+    from sandbox.settings import SandboxSettings
+    from sandbox.storage import Storage
+
+__all__ = ["Call", "EndpointSpec", "Handler", "InvalidHook", "ProviderPlugin", "json_response"]
+
+Handler = Callable[["Call"], Awaitable[Any]]
+Hook = Callable[["Sandbox"], Awaitable[None]]
+#: (the schema problems of a body, the sandbox) → the error to answer.
+InvalidHook = Callable[[list[Problem], "Sandbox"], SandboxHTTPError]
+
+
+def json_response(data: Any, status: int = 200,
+                  headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status_code=status, headers=dict(headers or {}),
+                    media_type="application/json")
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One catalog endpoint served by a handler, and how the core prepares its calls."""
+
+    provider: str
+    name: str
+    handler: Handler
+    #: validate ``format`` keywords (email, uri, uuid, …) of the request schema.
+    formats: bool = True
+    #: fault names that widen the batch limits (accept max+1 / accept an empty batch).
+    max_fault: str | None = None
+    min_fault: str | None = None
+    #: keep the raw body bytes on ``call.raw`` (e.g. to hash it for idempotency).
+    keep_raw: bool = False
+    #: turns schema problems into the endpoint's own 400 (default: a generic one).
+    invalid: InvalidHook | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}.{self.name}"
+
+
+@dataclass
+class Call:
+    """One request to an endpoint, after the core's checks."""
+
+    sandbox: Sandbox
+    provider: Provider
+    endpoint: Endpoint
+    request: Request
+    key: ApiKey | None
+    body: Any = None
+    raw: bytes | bytearray | None = None
+
+    @property
+    def settings(self) -> SandboxSettings:
+        return self.sandbox.settings
+
+    @property
+    def storage(self) -> Storage:
+        return self.sandbox.storage
+
+    @property
+    def workspace(self) -> str:
+        """The workspace of the calling key (endpoints without auth have none)."""
+        if self.key is None:
+            raise RuntimeError(f"{self.endpoint.key} has no auth: no workspace")
+        return self.key.workspace
+
+    @property
+    def request_id(self) -> str:
+        return str(self.request.scope.get("state", {}).get("request_id", ""))
+
+    def fault(self, name: str) -> bool:
+        return self.sandbox.fault(name)
+
+    def error(self, status: int, message: str, details: Mapping[str, Any] | None = None,
+              *, code: str | None = None,
+              headers: Mapping[str, str] | None = None) -> SandboxHTTPError:
+        """An error to raise; the code defaults to the generic one for the status."""
+        return SandboxHTTPError(status, code or GENERIC_CODES.get(status, "error"), message,
+                                details, headers)
+
+    def reply(self, data: Any, status: int | None = None,
+              headers: Mapping[str, str] | None = None) -> Response:
+        """A JSON answer with the spec's success status unless told otherwise."""
+        return json_response(data, status or self.endpoint.success_status, headers)
+
+
+@dataclass
+class ProviderPlugin:
+    """What one provider module serves, declared at import time (no runtime state here)."""
+
+    provider: str
+    #: how the lists seeded at first start-up are named: UUIDs or small integers.
+    list_ids: Literal["uuid", "int"] = "uuid"
+    endpoints: list[EndpointSpec] = field(default_factory=list)
+    routes: list[BaseRoute] = field(default_factory=list)
+    admin_routes: list[BaseRoute] = field(default_factory=list)
+    schema_statements: list[str] = field(default_factory=list)
+    startup_hooks: list[Hook] = field(default_factory=list)
+    shutdown_hooks: list[Hook] = field(default_factory=list)
+    reset_hooks: list[Callable[[sqlite3.Connection], None]] = field(default_factory=list)
+    describe_hooks: list[Callable[[Sandbox], Mapping[str, Any]]] = field(default_factory=list)
+
+    def endpoint(self, name: str, *, formats: bool = True, max_fault: str | None = None,
+                 min_fault: str | None = None, keep_raw: bool = False,
+                 invalid: InvalidHook | None = None
+                 ) -> Callable[[Handler], Handler]:
+        """Serve catalog endpoint ``<provider>.<name>`` with the decorated handler."""
+        def decorate(fn: Handler) -> Handler:
+            if any(spec.name == name for spec in self.endpoints):
+                raise ValueError(f"{self.provider}.{name} is served twice")
+            self.endpoints.append(EndpointSpec(self.provider, name, fn, formats, max_fault,
+                                               min_fault, keep_raw, invalid))
+            return fn
+        return decorate
+
+    def route(self, route: BaseRoute) -> None:
+        """A raw Starlette route under the provider's prefix (no core checks applied)."""
+        self.routes.append(route)
+
+    def admin_route(self, route: BaseRoute) -> None:
+        """An inspection route under ``/_sandbox/<provider>/`` (the admin key is checked)."""
+        self.admin_routes.append(route)
+
+    def schema(self, *statements: str) -> None:
+        """SQL run at start-up after the core schema (use IF NOT EXISTS)."""
+        self.schema_statements.extend(statements)
+
+    def on_startup(self, fn: Hook) -> Hook:
+        self.startup_hooks.append(fn)
+        return fn
+
+    def on_shutdown(self, fn: Hook) -> Hook:
+        self.shutdown_hooks.append(fn)
+        return fn
+
+    def on_reset(self, fn: Callable[[sqlite3.Connection], None]
+                 ) -> Callable[[sqlite3.Connection], None]:
+        self.reset_hooks.append(fn)
+        return fn
+
+    def on_describe(self, fn: Callable[[Sandbox], Mapping[str, Any]]
+                    ) -> Callable[[Sandbox], Mapping[str, Any]]:
+        self.describe_hooks.append(fn)
+        return fn

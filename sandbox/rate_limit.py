@@ -1,0 +1,61 @@
+"""Per-key fixed-window rate limiting (off unless ``--rate-limit N/SECONDS`` is given).
+
+A key's window opens with its first request and lasts SECONDS; each request in it takes
+one unit, so ``X-RateLimit-Remaining`` falls by exactly one per request; once N are used
+the key gets 429 with ``Retry-After`` (delta seconds) until the window ends. A refused
+request takes no unit. ``X-RateLimit-Reset`` is expressed as the provider's spec says
+(``x-bulkbench-rate-limit.reset``): the Unix time at which the window ends
+(``epoch-seconds``) or the seconds left (``delta-seconds``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+__all__ = ["Decision", "FixedWindowLimiter"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int
+    retry_after: int
+
+    def headers(self) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Reset": str(self.reset)}
+
+
+class FixedWindowLimiter:
+    """N requests per window of SECONDS, per bucket (the presented key)."""
+
+    def __init__(self, limit: int, window_seconds: float) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._windows: dict[str, list[float]] = {}  # bucket → [window end, used]
+
+    def hit(self, bucket: str, *, reset_style: str = "epoch-seconds",
+            now: float | None = None) -> Decision:
+        now = time.time() if now is None else now
+        state = self._windows.get(bucket)
+        if state is None or now >= state[0]:
+            state = [now + self.window, 0]
+            self._windows[bucket] = state
+            if len(self._windows) > 100_000:  # forget expired windows of one-off keys
+                self._windows = {b: s for b, s in self._windows.items() if s[0] > now}
+                self._windows[bucket] = state
+        end = state[0]
+        allowed = state[1] < self.limit
+        if allowed:
+            state[1] += 1
+        remaining = int(self.limit - state[1])
+        left = max(0.0, end - now)
+        reset = math.ceil(end) if reset_style == "epoch-seconds" else math.ceil(left)
+        # whole seconds that reach past the window's end from anywhere in the current second
+        retry_after = max(1, math.ceil(end) - math.floor(now))
+        return Decision(allowed, self.limit, remaining, reset, retry_after)

@@ -1,0 +1,82 @@
+"""The sandbox's settings: one frozen value built from the command line or by a test.
+
+Everything the sandbox may be told at start-up lives here; nothing else reads options or
+environment variables. Limits never live here: they come from the spec catalog.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sandbox.errors import SandboxError
+
+__all__ = ["SandboxSettings", "parse_options", "parse_rate_limit"]
+
+
+def parse_rate_limit(text: str | None) -> tuple[int, float] | None:
+    """``"N/SECONDS"`` (e.g. ``"120/60"``, ``"5/1.5"``) as ``(N, SECONDS)``; None stays None."""
+    if text is None or text == "":
+        return None
+    count, sep, seconds = text.partition("/")
+    try:
+        n = int(count.strip())
+        window = float(seconds.strip()) if sep else math.nan
+    except ValueError:
+        n, window = 0, math.nan
+    if not sep or n < 1 or not math.isfinite(window) or window <= 0:
+        raise SandboxError(f"--rate-limit {text!r}: expected N/SECONDS with N >= 1 and "
+                           "SECONDS > 0, e.g. 120/60")
+    return n, window
+
+
+def parse_options(items: Iterable[str]) -> dict[str, str]:
+    """``--option KEY=VALUE`` items (provider-specific settings) as a mapping."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not key.replace("_", "").isalnum():
+            raise SandboxError(f"--option {item!r}: expected KEY=VALUE, e.g. total_quota=100")
+        out[key] = value.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """How one sandbox runs. ``data_dir`` None means a fresh temporary folder."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path | None = None
+    rate_limit: tuple[int, float] | None = None
+    latency_ms: float = 0.0
+    seed: int | None = None
+    faults: frozenset[str] = frozenset()
+    #: where the LeadLex import.completed webhook goes (None: no webhook is sent).
+    webhook_url: str | None = None
+    #: the HMAC secret of webhook signatures (None: one is generated and put in sandbox.json).
+    webhook_secret: str | None = None
+    webhook_max_attempts: int = 5
+    webhook_timeout_seconds: float = 5.0
+    #: the largest body any endpoint reads when its spec states no limit (a safety cap, not
+    #: a documented limit).
+    fallback_max_body_bytes: int = 64 * 1024 * 1024
+    log_level: str = "warning"
+    #: provider-specific options (``--option KEY=VALUE``), read by the provider modules.
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.latency_ms < 0 or not math.isfinite(self.latency_ms):
+            raise SandboxError(f"--latency {self.latency_ms}: expected milliseconds >= 0")
+        if not 0 <= self.port <= 65535:
+            raise SandboxError(f"--port {self.port}: expected 0..65535 (0 = a free port)")
+
+    def resolved_data_dir(self) -> Path:
+        """``data_dir``, or a fresh temporary folder when none was given."""
+        if self.data_dir is not None:
+            return Path(self.data_dir)
+        return Path(tempfile.mkdtemp(prefix="bulkbench-sandbox-"))
