@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from sandbox import faults, webhooks
+from sandbox.ids import uuid7
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
@@ -54,6 +55,7 @@ __all__ = [
     "iso_time",
     "job_view",
     "list_jobs",
+    "new_job_id",
     "record_completed",
     "reset",
 ]
@@ -102,6 +104,11 @@ faults.register_all([
     ("leadlex_webhook_counts_wrong", _ENDPOINT,
      "the import.completed webhook reports every row as created"),
 ])
+
+
+def new_job_id() -> str:
+    """``imp_`` and a UUIDv7 without dashes (time-ordered)."""
+    return "imp_" + uuid7().replace("-", "")
 
 
 def iso_time(ts: float | None) -> str | None:
