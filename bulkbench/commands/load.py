@@ -1,11 +1,374 @@
-"""`bulkbench load`: Run a locust load scenario and check it against an SLA."""
+"""`bulkbench load`: run a locust load scenario and check it against an SLA.
+
+The command never imports locust (it monkey-patches the standard library with gevent):
+it checks the options against the catalog, starts the sandbox when no base URL is given,
+runs ``loadtests/locustfile.py`` as its own process(es) with a live progress line, then
+reads the run's ``summary.json``, prints the figures and each SLA threshold against what
+was measured, and decides the exit code in one place: 0, or 1 when a threshold fails
+(2 for anything the user can fix, raised as a ``BulkbenchError``).
+
+Files go to ``<out>/load/<provider>-<scenario>/`` (``<out>`` defaults to
+``reports/runs/<UTC timestamp>``).
+"""
 
 from __future__ import annotations
 
-import typer
+import datetime as dt
+import math
+import os
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any
 
-from bulkbench.commands._not_built import register_stub
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bulkbench.errors import BulkbenchError
+from contract.catalog import default_catalog
+from contract.config import load_config
+from loadtests.load_settings import (
+    OPTIONS,
+    SCENARIOS,
+    LoadError,
+    caps_for,
+    check_host,
+    is_loopback,
+    locust_args,
+    parse_duration,
+    resolve_plan,
+    settings_from_options,
+)
+from loadtests.locust_processes import LocustRun, run_locust
+from loadtests.sla_thresholds import Verdict, evaluate, failed, load_sla, thresholds_for
+
+__all__ = ["LoadRequest", "LoadRunFailed", "register", "run_load"]
+
+
+class LoadRunFailed(BulkbenchError):
+    """Locust ended without writing the run's summary (exit 1; see locust.log)."""
+
+    exit_code = 1
+
+
+@dataclass
+class LoadRequest:
+    provider: str
+    scenario: str = "steady"
+    endpoint: str = ""
+    users: int | None = None
+    rate: float | None = None
+    duration: str = "60s"
+    batch_size: int = 0
+    workers: int = 0
+    base_url: str | None = None
+    config: Path | None = None
+    out: Path | None = None
+    sla: Path | None = None
+    allow_hosts: list[str] = field(default_factory=list)
+    seed: int = 0
+    max_in_flight: int = 1000
+    options: list[str] = field(default_factory=list)
+    sandbox_rate_limit: str | None = None
+    sandbox_latency_ms: float = 0.0
+    sandbox_faults: list[str] = field(default_factory=list)
+    stop_timeout_s: float = 10.0
+
+
+def _extra_options(pairs: list[str]) -> dict[str, str]:
+    known = {spec.name for spec in OPTIONS}
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().removeprefix("--").removeprefix("bb-")
+        if not sep or name not in known:
+            raise LoadError(f"--option {pair!r}: expected NAME=VALUE with NAME one of "
+                            f"{', '.join(sorted(known))}")
+        out[name] = value
+    return out
+
+
+def _shape(req: LoadRequest) -> tuple[int, float]:
+    """``(users, rate per user)``: the closed model with --users, the open one with --rate."""
+    if req.users is not None and req.rate is not None:
+        raise LoadError("give --users (closed model) or --rate (open model), not both")
+    if req.workers < 0:
+        raise LoadError("--workers cannot be negative")
+    if req.rate is not None:
+        if not req.rate > 0 or not math.isfinite(req.rate):
+            raise LoadError("--rate must be a positive number of requests per second")
+        users = max(1, req.workers)  # one dispatcher per process
+        return users, req.rate / users
+    users = 1 if req.users is None else req.users
+    if users < 1:
+        raise LoadError("--users must be at least 1")
+    if req.workers and users < req.workers:
+        raise LoadError(f"--users {users} leaves some of the {req.workers} workers idle")
+    return users, 0.0
+
+
+def run_load(req: LoadRequest, console: Console | None = None) -> int:
+    """Run one load scenario; returns the exit code (0, or 1 when the SLA fails)."""
+    console = console or Console()
+    catalog = default_catalog()
+    provider = catalog.provider(req.provider)
+    if req.scenario not in SCENARIOS:
+        raise LoadError(f"unknown scenario {req.scenario!r} (known: {', '.join(SCENARIOS)})")
+    config = load_config(req.config, catalog)
+    pconf = config.provider(provider.name)
+    duration = parse_duration(req.duration)
+    users, rate = _shape(req)
+    probe = req.scenario == "rate_limit"
+    if probe and (req.workers or users > 1 or rate):
+        raise LoadError("the rate_limit probe runs one user in one process: "
+                        "leave out --workers, --users and --rate")
+    sla = load_sla(req.sla) if req.sla else None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = (req.out or Path("reports/runs") / stamp) / "load" / f"{provider.name}-{req.scenario}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").unlink(missing_ok=True)
+
+    values: dict[str, Any] = {
+        "provider": provider.name, "scenario": req.scenario, "endpoint": req.endpoint,
+        "batch-size": req.batch_size or "", "rate": rate or "", "seed": req.seed,
+        "max-in-flight": req.max_in_flight, "out": str(out.resolve()),
+        "allow-host": ",".join(req.allow_hosts),
+        "job-status-path": pconf.assumption("import_job_status_path", ""),
+        "ws-url": pconf.assumption("websocket_url", ""),
+    }
+    if probe:
+        values["probe-max-seconds"] = max(1.0, duration - 1.0)
+    values.update(_extra_options(req.options))
+    base_url = req.base_url or pconf.base_url
+    env = dict(os.environ)
+    sandbox: Any = None
+    with ExitStack() as stack:
+        if base_url:
+            base_url = base_url.rstrip("/")
+            check_host(base_url, req.allow_hosts)
+            key = pconf.api_key()
+            key_env = pconf.key_env.get("full", "")
+            if not key:
+                raise LoadError(f"no key for {provider.name}: set the environment variable "
+                                f"{key_env}")
+            values["key-env"] = key_env
+            if not values.get("list-id"):
+                values["list-id"] = pconf.list_id or ""
+        else:
+            from sandbox.process import start_sandbox  # only when the sandbox is the target
+
+            limit = req.sandbox_rate_limit
+            if limit is None and probe and provider.rate_limit is not None:
+                limit = f"{provider.rate_limit.requests}/{provider.rate_limit.window_seconds:g}"
+            sandbox = stack.enter_context(start_sandbox(
+                out / "sandbox", rate_limit=limit, faults=req.sandbox_faults,
+                latency_ms=req.sandbox_latency_ms))
+            base_url = sandbox.base_url(provider.name)
+            key = sandbox.key(provider.name)
+            values["key-env"] = "BULKBENCH_SANDBOX_KEY"
+            env["BULKBENCH_SANDBOX_KEY"] = key
+            if not values.get("list-id"):
+                lists = sandbox.lists(provider.name)
+                values["list-id"] = lists[0] if lists else ""
+            channel = sandbox.info["providers"][provider.name].get("websocket") or {}
+            if channel.get("path") and not values.get("ws-url"):
+                origin = str(sandbox.info["origin"]).replace("http", "ws", 1)
+                values["ws-url"] = origin + str(channel["path"])
+            console.print(f"sandbox serving at {base_url} (data in {out / 'sandbox'})")
+        caps = caps_for(base_url)
+        if duration > caps.max_duration_s:
+            raise LoadError(f"--duration {req.duration}: at most {caps.max_duration_s:g} s "
+                            f"for {base_url}")
+        total_rate = rate * users
+        if total_rate > caps.max_rate:
+            raise LoadError(f"--rate {total_rate:g}: at most {caps.max_rate:g} requests/s "
+                            f"for {base_url}")
+        if users > caps.max_users or req.workers > caps.max_workers:
+            raise LoadError(f"at most {caps.max_users} users and {caps.max_workers} workers "
+                            f"for {base_url}")
+        if not rate and not is_loopback(base_url) and "max-rate" not in values:
+            values["max-rate"] = f"{caps.max_rate / users:g}"
+        settings = settings_from_options(SimpleNamespace(
+            **{spec.dest: values.get(spec.name, spec.default) for spec in OPTIONS}))
+        plan = resolve_plan(settings, catalog)
+        if req.scenario == "sweep" and "stage-seconds" not in _extra_options(req.options):
+            values["stage-seconds"] = f"{duration / len(plan.sizes):g}"
+        if sandbox is not None:
+            served = sandbox.info["providers"][provider.name].get("endpoints", [])
+            needed = [ep for ep in (plan.endpoint, plan.helper) if ep is not None]
+            missing = [ep.key for ep in needed if ep.name not in served]
+            if missing:
+                raise LoadError(f"the sandbox does not serve {', '.join(missing)} yet")
+        model = (f"open model, {total_rate:g} req/s" if rate
+                 else f"closed model, {users} user(s)")
+        workers = f", {req.workers} workers" if req.workers else ""
+        console.print(f"load: {plan.label} on {plan.endpoint.key} ({model}, batch "
+                      f"{plan.batch_size}, {duration:g} s{workers}) → {out}")
+        run = LocustRun(host=base_url, out_dir=out, users=users, duration_s=duration,
+                        bb_args=locust_args(values), env=env, workers=req.workers,
+                        stop_timeout_s=req.stop_timeout_s)
+        progress = _Progress(console)
+        code = run_locust(run, progress.update)
+        progress.close()
+    return _conclude(out, code, sla, provider.name, req.scenario, req.sla, console)
+
+
+class _Progress:
+    """The live progress line: rewritten in place on a terminal, else a line every 5 s."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.tty = sys.stderr.isatty()
+        self.count = 0
+        self.width = 0
+
+    def update(self, text: str) -> None:
+        self.count += 1
+        if text.startswith("done:"):
+            self.close()
+            self.console.print(text, markup=False, highlight=False)
+        elif self.tty:
+            pad = max(0, self.width - len(text))
+            sys.stderr.write("\r" + text + " " * pad)
+            sys.stderr.flush()
+            self.width = len(text)
+        elif self.count % 5 == 1:
+            self.console.print(text, markup=False, highlight=False)
+
+    def close(self) -> None:
+        if self.tty and self.width:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.width = 0
+
+
+def _conclude(out: Path, code: int, sla: dict[str, Any] | None, provider: str, scenario: str,
+              sla_path: Path | None, console: Console) -> int:
+    """Read the summary, print it and the SLA verdicts; the exit code is decided here."""
+    path = out / "summary.json"
+    if not path.exists():
+        raise LoadRunFailed(f"locust exited with {code} and wrote no summary; "
+                            f"see {out / 'locust.log'}")
+    summary = orjson.loads(path.read_bytes())
+    _print_summary(summary, console)
+    verdicts: list[Verdict] = []
+    if sla is not None:
+        verdicts = evaluate(thresholds_for(sla, provider, scenario), summary)
+        summary["sla"] = {"file": str(sla_path), "verdicts": [v.as_dict() for v in verdicts],
+                          "passed": not failed(verdicts)}
+        path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+        _print_verdicts(verdicts, console)
+    console.print(f"run folder: {out}")
+    return 1 if failed(verdicts) else 0
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _print_summary(summary: dict[str, Any], console: Console) -> None:
+    totals = summary["totals"]
+    table = Table(title=f"{summary['provider']}.{summary['scenario']} "
+                        f"({summary['endpoint']['key']}, {summary['model']} model)")
+    for column in ("figure", "harness (HdrHistogram)", "locust"):
+        table.add_column(column)
+    http = summary["latency"].get("http") or {}
+    lt = (summary.get("locust") or {}).get("total") or {}
+    table.add_row("requests", _fmt(totals["requests"]), _fmt(lt.get("requests")))
+    table.add_row("contacts accepted", _fmt(totals["contacts"]), "")
+    table.add_row("contacts/s", _fmt(summary["contacts_per_second"]), "")
+    table.add_row("requests/s", _fmt(summary["requests_per_second"]), _fmt(lt.get("rps")))
+    table.add_row("429 / other errors", f"{totals['rate_limited']:,} / {totals['errors']:,}",
+                  _fmt(lt.get("failures")))
+    for p in ("50", "95", "99", "99_9"):
+        table.add_row(f"p{p.replace('_', '.')} ms", _fmt(http.get(f"p{p}_ms"), 2),
+                      _fmt(lt.get(f"p{p}_ms"), 2))
+    for metric, stats in summary["latency"].items():
+        if metric != "http":
+            table.add_row(f"{metric} p50 / p99 ms",
+                          f"{_fmt(stats.get('p50_ms'), 2)} / {_fmt(stats.get('p99_ms'), 2)}", "")
+    for label, row in summary.get("by_label", {}).items():
+        lat = row.get("latency", {}).get("http", {})
+        table.add_row(escape(f"[{label}] contacts/s, p99 ms"),
+                      f"{_fmt(row.get('contacts_per_second'))}, {_fmt(lat.get('p99_ms'), 2)}", "")
+    console.print(table)
+    probe = summary.get("rate_limit")
+    if probe:
+        console.print(f"rate limit: advertised {probe['advertised_limit']}, observed "
+                      f"{probe['observed_limit']}, honest: {_fmt(probe['honest'])}")
+        for problem in probe.get("problems", ()):
+            console.print(f"  - {problem}", markup=False)
+
+
+def _print_verdicts(verdicts: list[Verdict], console: Console) -> None:
+    table = Table(title="SLA")
+    for column in ("threshold", "limit", "measured", "verdict"):
+        table.add_column(column)
+    for v in verdicts:
+        verdict = {True: "[green]pass[/]", False: "[red]FAIL[/]", None: "[dim]not measured[/]"}
+        measured = _fmt(v.measured, 3) + (f" ({v.detail})" if v.detail else "")
+        table.add_row(v.name, _fmt(v.threshold, 3), measured, verdict[v.passed])
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    register_stub(app, "load", "Run a locust load scenario and check it against an SLA.", "issue 7")
+    @app.command("load")
+    def load(
+        provider: Annotated[str, typer.Option(help="Provider of the catalog.")],
+        scenario: Annotated[str, typer.Option(
+            help=f"One of: {', '.join(SCENARIOS)}.")] = "steady",
+        endpoint: Annotated[str, typer.Option(
+            help="Endpoint name (default: the scenario's).")] = "",
+        users: Annotated[int | None, typer.Option(
+            help="Closed model: concurrent users (default 1).")] = None,
+        rate: Annotated[float | None, typer.Option(
+            help="Open model: requests/s for the whole run, at fixed intended times.")] = None,
+        duration: Annotated[str, typer.Option(help="e.g. 30s, 2m.")] = "60s",
+        batch_size: Annotated[int, typer.Option(
+            "--batch-size", help="Items per request (default: the endpoint's maximum).")] = 0,
+        workers: Annotated[int, typer.Option(
+            help="Locust worker processes on loopback (0: one process).")] = 0,
+        base_url: Annotated[str | None, typer.Option(
+            "--base-url", help="The provider's base URL (default: start the sandbox).")] = None,
+        config: Annotated[Path | None, typer.Option(help="Provider config (TOML).")] = None,
+        out: Annotated[Path | None, typer.Option(
+            help="Run folder (default reports/runs/<UTC timestamp>).")] = None,
+        sla: Annotated[Path | None, typer.Option(help="SLA thresholds (TOML).")] = None,
+        allow_host: Annotated[list[str] | None, typer.Option(
+            "--allow-host", help="A non-loopback host load may target (repeatable).")] = None,
+        seed: Annotated[int, typer.Option(help="Seed of the generated contacts.")] = 0,
+        max_in_flight: Annotated[int, typer.Option(
+            "--max-in-flight", help="Open model: requests in flight per process.")] = 1000,
+        option: Annotated[list[str] | None, typer.Option(
+            "--option", "-o", metavar="NAME=VALUE",
+            help="Any other locustfile option (e.g. sweep-sizes=1,50, "
+                 "probe-compare-seconds=4).")] = None,
+        sandbox_rate_limit: Annotated[str | None, typer.Option(
+            "--sandbox-rate-limit", metavar="N/SECONDS",
+            help="Sandbox only: its rate limit (the rate_limit scenario defaults to the "
+                 "spec's).")] = None,
+        sandbox_latency: Annotated[float, typer.Option(
+            "--sandbox-latency", metavar="MS", help="Sandbox only: added latency.")] = 0.0,
+        sandbox_fault: Annotated[list[str] | None, typer.Option(
+            "--sandbox-fault", metavar="NAME", help="Sandbox only: a fault (repeatable).")
+        ] = None,
+    ) -> int:
+        """Run a locust load scenario and check it against an SLA."""
+        return run_load(LoadRequest(
+            provider=provider, scenario=scenario, endpoint=endpoint, users=users, rate=rate,
+            duration=duration, batch_size=batch_size, workers=workers, base_url=base_url,
+            config=config, out=out, sla=sla, allow_hosts=list(allow_host or []), seed=seed,
+            max_in_flight=max_in_flight, options=list(option or []),
+            sandbox_rate_limit=sandbox_rate_limit, sandbox_latency_ms=sandbox_latency,
+            sandbox_faults=list(sandbox_fault or [])))

@@ -1,0 +1,92 @@
+"""One request of a scenario: send it with locust's client, read what the answer says.
+
+:func:`send` goes through the user's ``FastHttpSession`` with ``catch_response`` so that
+locust's own statistics see every request once (a 429 or a body that is not JSON is
+marked failed there), and returns an :class:`Answer` with the times, the status, the
+parsed JSON and the rate-limit headers. Nothing here fires extra locust events: business
+figures go to the harness's :class:`~loadtests.contact_metrics.Recorder`.
+
+Runs inside locust (gevent); imports no locust module itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = ["Answer", "header_number", "send"]
+
+
+@dataclass
+class Answer:
+    status: int
+    ok: bool
+    body: Any
+    sent_perf: float
+    done_perf: float
+    sent_wall: float
+    done_wall: float
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None
+    retry_after: float | None = None
+    error: str = ""
+
+
+def header_number(headers: Any, name: str) -> float | None:
+    """A numeric header (``Retry-After`` in seconds; an HTTP date is not a number: None)."""
+    if headers is None:
+        return None
+    try:
+        raw = headers.get(name)
+    except Exception:  # a header object that cannot answer: treat as absent
+        return None
+    if raw is None:
+        return None
+    try:
+        return float(str(raw).strip())
+    except ValueError:
+        return None
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def send(client: Any, method: str, path: str, *, body: bytes | None, headers: dict[str, str],
+         name: str) -> Answer:
+    """Send one request and read its answer (never raises for HTTP or network errors)."""
+    sent_wall = time.time()
+    sent_perf = time.perf_counter()
+    with client.request(method, path, data=body, headers=headers, name=name,
+                        catch_response=True) as response:
+        done_perf = time.perf_counter()
+        done_wall = time.time()
+        status = int(getattr(response, "status_code", 0) or 0)
+        raw_headers = getattr(response, "headers", None)
+        answer = Answer(
+            status=status, ok=200 <= status < 300, body=None, sent_perf=sent_perf,
+            done_perf=done_perf, sent_wall=sent_wall, done_wall=done_wall,
+            limit=_int(header_number(raw_headers, "X-RateLimit-Limit")),
+            remaining=_int(header_number(raw_headers, "X-RateLimit-Remaining")),
+            reset=header_number(raw_headers, "X-RateLimit-Reset"),
+            retry_after=header_number(raw_headers, "Retry-After"))
+        content = response.content if status else b""
+        if answer.ok:
+            try:
+                answer.body = orjson.loads(content or b"null")
+            except orjson.JSONDecodeError:
+                answer.ok = False
+                answer.error = "the 2xx answer is not JSON"
+        if answer.ok:
+            response.success()
+        else:
+            if not answer.error:
+                error = getattr(response, "error", None)
+                answer.error = (f"HTTP {status}" if status else
+                                f"no answer: {type(error).__name__ if error else 'error'}")
+            response.failure(answer.error)
+    return answer

@@ -1,0 +1,54 @@
+"""Everything the users of one locust process share during a run.
+
+Built once per test start by ``locust_wiring`` from the options, the catalog and the key
+(read from the environment, never from an option): the resolved plan, the request
+headers, the recorder, and a source of unique contacts for each user — user ``n`` of
+worker ``w`` gets its own generator run tag, so no two users (or workers) ever send the
+same contact. No locust, no gevent here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+from generators.contact_batches import ContactRun
+from generators.contact_templates import MAX_INDEX, default_run_tag
+from loadtests.contact_metrics import Recorder
+from loadtests.load_settings import Caps, LoadSettings, ScenarioPlan
+
+__all__ = ["RunContext"]
+
+#: run tags are three digits (100..999): 900 users get a tag of their own, the next ones
+#: share a tag at a distant start index.
+_TAGS = 900
+_SLOTS_PER_WORKER = 1000
+
+
+@dataclass
+class RunContext:
+    settings: LoadSettings
+    plan: ScenarioPlan
+    base_url: str
+    headers: dict[str, str]
+    recorder: Recorder
+    caps: Caps
+    ws_url: str = ""
+    worker_index: int = 0
+    #: closed model: requests/s per user at most (0: no ceiling).
+    closed_ceiling: float = 0.0
+    start_perf: float = field(default_factory=time.perf_counter)
+    start_wall: float = field(default_factory=time.time)
+    _users: itertools.count[int] = field(default_factory=itertools.count)
+
+    def contact_run(self) -> ContactRun:
+        """A generator run that no other user of the run shares."""
+        slot = self.worker_index * _SLOTS_PER_WORKER + next(self._users)
+        base = default_run_tag(self.settings.bb_seed) - 100
+        tag = 100 + (base + slot) % _TAGS
+        start = (slot // _TAGS) * (MAX_INDEX // 16)
+        return ContactRun(self.settings.bb_seed, run_tag=tag, start=start)
+
+    def wall_at(self, perf: float) -> float:
+        return self.start_wall + (perf - self.start_perf)
