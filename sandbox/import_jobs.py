@@ -19,7 +19,8 @@ applied ends ``failed`` (and its webhook says so).
 With ``--latency MS`` the worker also waits that long before each chunk: a slow provider
 is slow at its jobs too (and tests can catch a job half done).
 
-Tables: ``leadlex_import_jobs``, ``leadlex_import_errors``.
+Tables: ``leadlex_import_jobs``, ``leadlex_import_errors``, ``leadlex_import_bodies`` (a
+queued job's raw body until the job ends).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ __all__ = [
     "job_view",
     "list_jobs",
     "new_job_id",
+    "read_body",
     "record_completed",
     "reset",
 ]
@@ -92,6 +94,12 @@ SCHEMA = (
         message TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS leadlex_import_errors_job ON leadlex_import_errors (job_id, seq)",
+    # a queued job's raw body, apart from the job row: every chunk updates the job's
+    # progress, and SQLite rewrites a whole row (a 20 MB blob too) on any UPDATE
+    """CREATE TABLE IF NOT EXISTS leadlex_import_bodies (
+        seq INTEGER PRIMARY KEY,
+        body BLOB NOT NULL
+    )""",
 )
 
 faults.register_all([
@@ -140,7 +148,7 @@ class ImportPlan(Protocol):
               rows: Sequence[Any], now: float) -> ChunkOutcome: ...
 
 
-#: raw request body → its plan (pure CPU; run in a thread by the worker).
+#: stored raw request body → its plan (pure CPU; run in a thread by the worker).
 Prepare = Callable[[bytes], ImportPlan]
 
 
@@ -169,10 +177,32 @@ def record_completed(conn: sqlite3.Connection, job_id: str, workspace: str, tota
 
 def insert_queued(conn: sqlite3.Connection, job_id: str, workspace: str, total_rows: int,
                   body: bytes | bytearray, now: float) -> None:
-    """Store a queued job with the raw body its rows are rebuilt from."""
-    conn.execute("INSERT INTO leadlex_import_jobs (id, workspace, status, total_rows, body,"
-                 " created_at) VALUES (?, ?, 'queued', ?, ?, ?)",
-                 (job_id, workspace, total_rows, body, now))
+    """Store a queued job with the raw body its rows are rebuilt from.
+
+    The body goes to ``leadlex_import_bodies`` under the job's ``seq``, written into a
+    ``zeroblob`` through SQLite's incremental blob I/O: bound as a parameter, it would be
+    copied by SQLite first.
+    """
+    seq = conn.execute("INSERT INTO leadlex_import_jobs (id, workspace, status, total_rows,"
+                       " created_at) VALUES (?, ?, 'queued', ?, ?)",
+                       (job_id, workspace, total_rows, now)).lastrowid
+    assert seq is not None
+    conn.execute("INSERT INTO leadlex_import_bodies (seq, body) VALUES (?, zeroblob(?))",
+                 (seq, len(body)))
+    if body:
+        with conn.blobopen("leadlex_import_bodies", "body", seq) as blob:
+            blob.write(body)
+
+
+def read_body(conn: sqlite3.Connection, seq: int) -> bytes:
+    """The stored raw body of job ``seq``, read in one copy (empty when there is none;
+    a data folder of an earlier version kept it in the job row)."""
+    if conn.execute("SELECT 1 FROM leadlex_import_bodies WHERE seq = ?",
+                    (seq,)).fetchone() is not None:
+        with conn.blobopen("leadlex_import_bodies", "body", seq, readonly=True) as blob:
+            return blob.read()
+    row = conn.execute("SELECT body FROM leadlex_import_jobs WHERE seq = ?", (seq,)).fetchone()
+    return bytes(row[0]) if row and row[0] else b""
 
 
 _JOB_COLUMNS = ("id, workspace, status, total_rows, processed_rows, created_count,"
@@ -219,6 +249,7 @@ def list_jobs(conn: sqlite3.Connection, workspace: str | None = None,
 def reset(conn: sqlite3.Connection) -> None:
     """Forget every job (the admin reset of the provider)."""
     conn.execute("DELETE FROM leadlex_import_errors")
+    conn.execute("DELETE FROM leadlex_import_bodies")
     conn.execute("DELETE FROM leadlex_import_jobs")
 
 
@@ -227,12 +258,12 @@ def reset(conn: sqlite3.Connection) -> None:
 
 @dataclass(frozen=True)
 class _Job:
+    seq: int
     id: str
     workspace: str
     status: str
     total_rows: int
     processed_rows: int
-    body: bytes
 
 
 class _JobChanged(Exception):
@@ -241,10 +272,10 @@ class _JobChanged(Exception):
 
 def _next_job(conn: sqlite3.Connection, skip: Sequence[str] = ()) -> _Job | None:
     marks = ",".join("?" * len(skip))
-    row = conn.execute("SELECT id, workspace, status, total_rows, processed_rows, body"
+    row = conn.execute("SELECT seq, id, workspace, status, total_rows, processed_rows"
                        " FROM leadlex_import_jobs WHERE status IN ('queued', 'running')"
                        f" AND id NOT IN ({marks}) ORDER BY seq LIMIT 1", tuple(skip)).fetchone()
-    return _Job(row[0], row[1], row[2], row[3], row[4], bytes(row[5] or b"")) if row else None
+    return _Job(*row) if row else None
 
 
 def _take(rows: Iterator[Any], n: int) -> list[Any]:
@@ -313,7 +344,9 @@ class ImportWorker:
         """Run ``job`` to its end; False when it stays unfinished (never_completes fault)."""
         storage = self.sandbox.storage
         try:
-            plan = await asyncio.to_thread(self.prepare, job.body)
+            # the plan alone keeps the raw body (a CSV's is dropped once parsed)
+            plan = await asyncio.to_thread(
+                self.prepare, await storage.run_in_thread(read_body, job.seq))
             rows = plan.iter_rows(job.processed_rows)
             delay = self.sandbox.settings.latency_ms / 1000
             done = job.processed_rows
@@ -373,6 +406,7 @@ class ImportWorker:
         _, total, created, updated, skipped = row
         conn.execute("UPDATE leadlex_import_jobs SET status = ?, completed_at = ?, body = NULL"
                      " WHERE id = ?", (status, now, job.id))
+        conn.execute("DELETE FROM leadlex_import_bodies WHERE seq = ?", (job.seq,))
         if reason is not None:
             log.warning("import job %s ended %s (%s)", job.id, status, reason)
         sandbox = self.sandbox
