@@ -27,6 +27,7 @@ __all__ = [
     "Problem",
     "check_content_type",
     "dump_json",
+    "items_validator",
     "parse_json",
     "read_body",
 ]
@@ -136,6 +137,30 @@ def _without_batch_limits(schema: Mapping[str, Any], batch_field: str | None) ->
             arr.pop("minItems", None)
             arr.pop("maxItems", None)
     return out
+
+
+#: what a batch array's schema may say for its items to be validated a chunk at a time.
+_CHUNKABLE_ARRAY_KEYS = frozenset({"type", "items", "minItems", "maxItems", "description",
+                                   "title", "examples", "example"})
+
+
+def items_validator(endpoint: Endpoint, *, formats: bool = True) -> Any | None:
+    """The endpoint's batch array schema without its size limits, compiled: a run of items
+    valid against it is valid wherever it sits in the array. None when the array's schema
+    says more than its type, items and limits (``uniqueItems``, ``contains``, …: only the
+    whole array can be checked) or the body schema is not an object with the array as a
+    plain property."""
+    field = endpoint.batch_field
+    schema = endpoint.request_schema
+    if field is None or schema.get("type") != "object":
+        return None
+    array = schema.get("properties", {}).get(field)
+    if not isinstance(array, Mapping) or array.get("type") != "array" or any(
+            not (k in _CHUNKABLE_ARRAY_KEYS or k.startswith("x-")) for k in array):
+        return None
+    return jsonschema_rs.validator_for(_without_batch_limits(
+        {"type": "object", "properties": {field: array}}, field)["properties"][field],
+        validate_formats=formats)
 
 
 class BodyValidator:

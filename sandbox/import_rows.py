@@ -18,7 +18,8 @@ The decisions are the spec's (``leadlex.yaml``) and NOTES.md L7-L19, L26:
 
 :class:`ImportRows` is both the synchronous import's rows and a queued job's
 ``import_jobs.ImportPlan``: rows are built lazily from the body (a CSV is parsed as its
-rows are consumed), so a queued import never holds all its rows at once.
+rows are consumed, a large ``rows`` array a chunk at a time), so a queued import never
+holds all its rows at once.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import jsonschema_rs
 import orjson
 
 from sandbox import import_jobs
+from sandbox.batch_chunks import MIN_BODY_BYTES, split_body
 from sandbox.csv_rows import CsvHeaderError, Row, RowProblem, iter_csv_rows
 from sandbox.errors import SandboxHTTPError
 from sandbox.ids import uuid7_batch
@@ -131,6 +133,13 @@ class ImportRows:
         self.update_existing = bool(body.get("update_existing", False))
         self.tags: list[str] = ([] if sandbox.fault("leadlex_import_tags_not_applied")
                                 else list(body.get("tags", [])))
+
+    @classmethod
+    def from_raw(cls, sandbox: Sandbox, raw: bytes) -> ImportRows:
+        """The rows of a stored raw body (a queued job's): a large ``rows`` array is read a
+        chunk at a time (``sandbox/batch_chunks.py``), never parsed whole."""
+        body = split_body(raw, "rows") if len(raw) >= MIN_BODY_BYTES else None
+        return cls(sandbox, body if body is not None else orjson.loads(raw))
 
     def _source(self) -> Iterator[Any]:
         body = self.body

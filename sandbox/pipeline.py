@@ -6,6 +6,10 @@ authentication → scope → content type → body size → JSON → batch limit
 handler. Any :class:`SandboxHTTPError` becomes an error in the provider's envelope; any
 other exception is logged and answered 500 ``internal_error`` as a last resort. The
 rate-limit headers go on every answer, error or not. The core's faults are consulted here.
+
+For an endpoint with ``chunked_batch``, a large body's JSON, batch limits and schema are
+checked a chunk of the batch array at a time (``sandbox/batch_chunks.py``); a body that
+fails any of them there is checked again the whole-body way, which gives the answer.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from starlette.routing import Route
 
 from contract.catalog import Endpoint, Provider
 from sandbox.auth import ApiKey, credential_from_headers
-from sandbox.body import BodyValidator, Problem, check_content_type, parse_json, read_body
+from sandbox.batch_chunks import MIN_BODY_BYTES, ArrayChunks, split_body
+from sandbox.body import (
+    BodyValidator,
+    Problem,
+    check_content_type,
+    items_validator,
+    parse_json,
+    read_body,
+)
 from sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
 from sandbox.plugin import Call, EndpointSpec, json_response
 from sandbox.runtime import Sandbox
@@ -76,6 +88,8 @@ class _EndpointRunner:
         self.has_body = bool(self.endpoint.request_schema)
         self.validator = (BodyValidator(self.endpoint, formats=spec.formats)
                           if self.has_body else None)
+        self.chunk_validator = (items_validator(self.endpoint, formats=spec.formats)
+                                if self.has_body and spec.chunked_batch else None)
         limits = [ep.max_body_bytes for ep in sandbox.catalog.endpoints() if ep.max_body_bytes]
         self.max_body = (self.endpoint.max_body_bytes or max(limits, default=0)
                          or sandbox.settings.fallback_max_body_bytes)
@@ -160,6 +174,9 @@ class _EndpointRunner:
         if sandbox.fault("body_limit_off"):
             limit *= _FAULT_BODY_FACTOR
         raw = await read_body(request, limit)
+        body = self._chunked_body(raw)
+        if body is not None:
+            return body, (raw if self.spec.keep_raw else None)
         try:
             body = parse_json(raw)
         except SandboxHTTPError:
@@ -173,6 +190,26 @@ class _EndpointRunner:
                 raise self.spec.invalid(problems, sandbox)
             raise generic_problem_error(problems)
         return body, (raw if self.spec.keep_raw else None)
+
+    def _chunked_body(self, raw: bytearray) -> dict[str, Any] | None:
+        """A large body with its batch array as ``ArrayChunks``, when it splits and is valid
+        in every respect; else None, and the whole body is parsed, checked and answered as
+        any other (so an invalid body gets exactly the same errors either way)."""
+        items_valid = self.chunk_validator
+        field = self.endpoint.batch_field
+        if items_valid is None or field is None or self.validator is None or \
+                len(raw) < MIN_BODY_BYTES:
+            return None
+        body = split_body(raw, field, lambda first, items: bool(items_valid.is_valid(items)))
+        if body is None:
+            return None
+        try:
+            self._check_batch(body)
+        except SandboxHTTPError:
+            return None
+        if self.validator.problems({**body, field: []}):
+            return None
+        return body
 
     def _check_batch(self, body: Any) -> None:
         ep = self.endpoint
@@ -189,7 +226,7 @@ class _EndpointRunner:
                                        {"field": field})
             return
         items = body[field]
-        if not isinstance(items, list):
+        if not isinstance(items, list | ArrayChunks):
             raise SandboxHTTPError(400, "validation_error", f"{field} must be an array",
                                    {"field": field})
         low = ep.min_batch if ep.min_batch is not None else 0

@@ -27,7 +27,10 @@ runs ``fn(conn, ...)`` as one transaction on the loop's thread; ``run_in_thread`
 work), ``call.settings`` (``settings.extra`` holds ``--option KEY=VALUE``),
 ``call.fault(name)``, ``call.sandbox.state`` (per-app runtime state of a plugin) and
 ``call.raw`` (the body bytes, with ``keep_raw=True``). Store parts of the body with
-``sandbox.body.dump_json`` (400 for JSON nested too deeply to serialise).
+``sandbox.body.dump_json`` (400 for JSON nested too deeply to serialise). With
+``chunked_batch=True`` a large body's batch array reaches the handler unparsed, as an
+iterable with a length (``sandbox/batch_chunks.py``), so that a 20 MB body of small items
+is never held as Python objects all at once.
 
 Other hooks: ``plugin.route(...)`` for raw Starlette routes under the provider's prefix
 (a WebSocket endpoint), ``plugin.admin_route(...)`` for inspection routes under
@@ -87,6 +90,10 @@ class EndpointSpec:
     min_fault: str | None = None
     #: keep the raw body bytes on ``call.raw`` (e.g. to hash it for idempotency).
     keep_raw: bool = False
+    #: a large body's batch array is parsed a chunk at a time and never whole: for such a
+    #: body, ``call.body[batch_field]`` is a ``sandbox.batch_chunks.ArrayChunks`` (``len()``
+    #: and iteration, which parses the items again), not a list.
+    chunked_batch: bool = False
     #: turns schema problems into the endpoint's own 400 (default: a generic one).
     invalid: InvalidHook | None = None
 
@@ -160,14 +167,16 @@ class ProviderPlugin:
 
     def endpoint(self, name: str, *, formats: bool = True, max_fault: str | None = None,
                  min_fault: str | None = None, keep_raw: bool = False,
-                 invalid: InvalidHook | None = None
+                 invalid: InvalidHook | None = None, chunked_batch: bool = False
                  ) -> Callable[[Handler], Handler]:
         """Serve catalog endpoint ``<provider>.<name>`` with the decorated handler."""
         def decorate(fn: Handler) -> Handler:
             if any(spec.name == name for spec in self.endpoints):
                 raise ValueError(f"{self.provider}.{name} is served twice")
-            self.endpoints.append(EndpointSpec(self.provider, name, fn, formats, max_fault,
-                                               min_fault, keep_raw, invalid))
+            self.endpoints.append(EndpointSpec(
+                self.provider, name, fn, formats=formats, max_fault=max_fault,
+                min_fault=min_fault, keep_raw=keep_raw, chunked_batch=chunked_batch,
+                invalid=invalid))
             return fn
         return decorate
 

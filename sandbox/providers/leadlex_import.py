@@ -10,7 +10,10 @@ The endpoint glues four parts together, each in its own module:
   ``sandbox/webhooks.py``;
 - ``Idempotency-Key``: ``sandbox/idempotency.py`` (NOTES.md L15).
 
-A queued import stores the raw request body, as read: the worker rebuilds the rows from it.
+A large body's ``rows`` are never parsed whole (``chunked_batch``, ``sandbox/batch_chunks.py``):
+the pipeline checks them a chunk at a time, a synchronous import reads its few hundred, and
+a queued import stores the raw body as read, from which the worker re-reads the rows a
+chunk at a time. Peak memory stays a small multiple of the body (``bench/sandbox_ingest.py``).
 
 Inspection: ``GET /_sandbox/leadlex/import-jobs`` (``?workspace=``) and
 ``GET /_sandbox/leadlex/webhooks`` (``?job_id=``; every delivery with its attempts).
@@ -94,7 +97,7 @@ def _runtime(sandbox: Sandbox) -> _Runtime:
 def _prepare(sandbox: Sandbox) -> import_jobs.Prepare:
     """The worker's way back from a stored raw body to the import's rows."""
     def prepare(raw: bytes) -> ImportRows:
-        return ImportRows(sandbox, orjson.loads(raw))
+        return ImportRows.from_raw(sandbox, raw)
     return prepare
 
 
@@ -109,7 +112,7 @@ def _import_invalid(problems: list[Problem], sandbox: Sandbox) -> SandboxHTTPErr
     return generic_problem_error(problems)
 
 
-@plugin.endpoint("import_contacts", keep_raw=True, invalid=_import_invalid)
+@plugin.endpoint("import_contacts", keep_raw=True, chunked_batch=True, invalid=_import_invalid)
 async def import_contacts(call: Call) -> Any:
     rt = _runtime(call.sandbox)
     key = idempotency.key_of(call)

@@ -22,6 +22,7 @@ import pytest
 
 from contract.catalog import default_catalog
 from sandbox.app import create_app, sandbox_of
+from sandbox.batch_chunks import MIN_BODY_BYTES, split_body
 from sandbox.faults import FAULTS
 from sandbox.runtime import Sandbox
 from sandbox.settings import SandboxSettings
@@ -319,6 +320,43 @@ async def test_queued_job_reports_row_errors_with_absolute_numbers(tmp_path: Pat
         job = await env.wait_job((await env.data({"rows": rows}))["job_id"])
         assert counts(job) == (2498, 0, 2)
         assert [e["row_number"] for e in job["errors"]] == [1500, 2500]
+
+
+@async_test
+async def test_a_large_rows_body_read_a_chunk_at_a_time_imports_and_refuses_alike(
+        tmp_path: Path) -> None:
+    # over MIN_BODY_BYTES: the pipeline splits the rows array (sandbox/batch_chunks.py)
+    n = MIN_BODY_BYTES // 40
+    rows: list[dict[str, Any]] = [{"full_name": f"N{i}", "email": f"n{i}@x.com",
+                                   "tags": ["r"]} for i in range(n)]
+    rows[n // 2] = {"email": "no-name@x.com"}
+    body = {"tags": ["t"], "rows": rows, "update_existing": True}
+    raw = orjson.dumps(body, option=orjson.OPT_INDENT_2)
+    assert split_body(raw, "rows") is not None
+    async with sandbox_env(tmp_path) as env:
+        bad_rows = [*rows[:-3], {"full_name": "X", "email": "not-an-email"}, *rows[-2:]]
+        for bad in ({**body, "rows": bad_rows}, {**body, "rows": [*rows, 5]},
+                    {**body, "update_existing": "yes"}, {**body, "csv": "full_name\nA\n"}):
+            content = orjson.dumps(bad)
+            assert len(content) > MIN_BODY_BYTES
+            response = await env.post(None, content=content)
+            assert response.status_code == 400, response.text
+            assert response.json()["error"]["code"] == "validation_error"
+        response = await env.post(None, content=orjson.dumps({**body, "rows": bad_rows}))
+        assert response.json()["error"]["message"].startswith(f"/rows/{n - 3}/email: ")
+        assert (await env.admin("import-jobs"))["jobs"] == []
+
+        first = await env.post(None, content=raw, key="big")
+        assert first.status_code == 200 and first.json()["data"]["status"] == "queued"
+        job = await env.wait_job(first.json()["data"]["job_id"])
+        assert job["total_rows"] == n and counts(job) == (n - 1, 0, 1)
+        assert job["errors"] == [{"row_number": n // 2 + 1, "code": "missing_required_field",
+                                  "message": "full_name is required"}]
+        again = await env.post(None, content=raw, key="big")
+        assert again.content == first.content
+        sample = await env.contacts(email="n7@x.com")
+        assert [c["data"]["tags"] for c in sample] == [["r", "t"]]
+        assert len((await env.admin("import-jobs"))["jobs"]) == 1
 
 
 @async_test
