@@ -66,8 +66,9 @@ __all__ = ["Call", "EndpointSpec", "Handler", "InvalidHook", "ProviderPlugin", "
 
 Handler = Callable[["Call"], Awaitable[Any]]
 Hook = Callable[["Sandbox"], Awaitable[None]]
-#: (the schema problems of a body, the sandbox) → the error to answer.
-InvalidHook = Callable[[list[Problem], "Sandbox"], SandboxHTTPError]
+#: (the schema problems of a body, the sandbox) → the error to answer, or None to accept
+#: the body anyway (only a fault does that: the handler then gets a schema-invalid body).
+InvalidHook = Callable[[list[Problem], "Sandbox"], SandboxHTTPError | None]
 
 
 def json_response(data: Any, status: int = 200,
@@ -94,7 +95,8 @@ class EndpointSpec:
     #: body, ``call.body[batch_field]`` is a ``sandbox.batch_chunks.ArrayChunks`` (``len()``
     #: and iteration, which parses the items again), not a list.
     chunked_batch: bool = False
-    #: turns schema problems into the endpoint's own 400 (default: a generic one).
+    #: turns schema problems into the endpoint's own 400 (default: a generic one); None
+    #: from it lets the body through (a fault that accepts a schema-invalid body).
     invalid: InvalidHook | None = None
 
     @property

@@ -191,3 +191,21 @@ async def test_faults_of_the_answers(make_env: MakeEnv) -> None:
         top = ENDPOINT.max_batch or 0
         r = await env.post(BULK, provider=P, content=valid_body_bytes(ENDPOINT, top + 1, seed=4))
         assert r.status_code == 200, r.text
+
+
+async def test_fault_missing_phone_accepted(make_env: MakeEnv) -> None:
+    async with make_env() as env:
+        msgs = assert_error(await upsert(env, [{"name": "no phone"}]), 400)
+        assert "records[0].phone_number is required" in msgs
+    async with make_env(faults=["sociocs_missing_phone_accepted"]) as env:
+        r = await upsert(env, [{"name": "no phone"},
+                               {"phone_number": "+16175551212", "name": "J"}])
+        assert r.status_code == 200 and r.json() == {"status": "success"}
+        r = await env.client.get("/_sandbox/sociocs/contacts", params={"workspace": "main"},
+                                 headers=env.admin)
+        stored = sorted((c["phone"], c["name"]) for c in r.json()["contacts"])
+        assert stored == [("", "no phone"), ("16175551212", "J")]
+        # any other schema problem is still refused, with or without a missing phone
+        assert_error(await upsert(env, [{"phone_number": "617-555"}]), 400)
+        assert_error(await upsert(env, [{"name": "x"}, {"phone_number": 5}]), 400)
+        assert await env.count(P) == 2
