@@ -1,16 +1,112 @@
-"""`bulkbench report`: Render a run folder into HTML, JSON and Markdown, or compare two runs."""
+"""`bulkbench report`: render a run folder again, or compare two runs.
+
+``bulkbench report RUN_DIR`` rewrites index.html, summary.json, summary.md and junit.xml
+from the folder's files and exits with the run's verdict (0 passed, 1 failed or
+incomplete), so a pipeline can run the stages and judge them in separate steps.
+``bulkbench report --compare RUN_A RUN_B`` (folders, or kept summary.json files) prints
+the checks that flipped and throughput and latency as ratios B/A, and exits 1 when RUN_B
+regressed beyond ``--threshold``.
+"""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+from typing import Annotated
 
-from bulkbench.commands._not_built import register_stub
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bulkbench.errors import UsageError
+from bulkbench.orchestration.display import print_summary
+from reports.compare import Comparison, compare_runs
+from reports.load_views import fmt
+from reports.render import render_run
+
+__all__ = ["print_comparison", "register"]
+
+
+def _ratio(value: float | None, higher_is_better: bool, regression: bool) -> Text:
+    if value is None:
+        return Text("—")
+    style = "red" if regression else (
+        "green" if (value > 1) == higher_is_better and abs(value - 1) > 0.05 else "")
+    return Text(f"{value:.2f}", style)
+
+
+def print_comparison(cmp: Comparison, console: Console) -> None:
+    console.print(f"before: {cmp.before}   after: {cmp.after}   (threshold "
+                  f"{cmp.threshold:.0%}, latency floor {cmp.latency_floor_ms:g} ms)",
+                  highlight=False)
+    if cmp.flips:
+        table = Table(title=f"checks that flipped ({len(cmp.flips)})", title_justify="left")
+        for column in ("provider", "check", "before", "after"):
+            table.add_column(column)
+        for flip in cmp.flips:
+            style = "red" if flip.regression else "green" if flip.after == "passed" else ""
+            table.add_row(flip.provider, flip.label, flip.before, Text(flip.after, style))
+        console.print(table)
+    else:
+        console.print("no contract check changed its status")
+    if cmp.metrics:
+        table = Table(title="throughput and latency (ratio = after / before)",
+                      title_justify="left")
+        for column in ("run", "figure", "before", "after", "ratio"):
+            table.add_column(column, justify="left" if column in ("run", "figure") else "right")
+        for m in cmp.metrics:
+            table.add_row(f"{m.provider}.{m.scenario}", m.metric, fmt(m.before),
+                          fmt(m.after), _ratio(m.ratio, m.higher_is_better, m.regression))
+        console.print(table)
+    for label, items in (("only before", cmp.only_before), ("only after", cmp.only_after)):
+        if items:
+            shown = ", ".join(items[:8]) + (f" … ({len(items)} in all)" if len(items) > 8 else "")
+            console.print(f"{label}: {shown}", markup=False, highlight=False)
+    if cmp.regressions:
+        console.print(Text(f"{len(cmp.regressions)} regression(s):", "bold red"))
+        for line in cmp.regressions:
+            console.print(f"  - {line}", markup=False, highlight=False)
+    else:
+        console.print(Text(f"no regression beyond {cmp.threshold:.0%}", "bold green"))
 
 
 def register(app: typer.Typer) -> None:
-    register_stub(
-        app,
-        "report",
-        "Render a run folder into HTML, JSON and Markdown, or compare two runs.",
-        "issue 8",
-    )
+    @app.command("report")
+    def report(
+        run_dir: Annotated[Path | None, typer.Argument(
+            help="The run folder to render (reports/runs/<UTC timestamp>).")] = None,
+        compare: Annotated[tuple[Path, Path] | None, typer.Option(
+            "--compare", metavar="RUN_A RUN_B",
+            help="Compare two runs (folders or summary.json files) instead.")] = None,
+        threshold: Annotated[float, typer.Option(
+            help="--compare: a change beyond this fraction is a regression (0.2 = 20%).")
+        ] = 0.2,
+        latency_floor_ms: Annotated[float, typer.Option(
+            "--latency-floor-ms",
+            help="--compare: a latency must also grow by more than this to regress.")] = 5.0,
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="--compare: print the comparison as JSON.")] = False,
+    ) -> int:
+        """Render a run folder again, or compare two runs (exit 1 on a regression)."""
+        console = Console()
+        if compare is not None:
+            if run_dir is not None:
+                raise UsageError("give RUN_DIR or --compare RUN_A RUN_B, not both")
+            if not 0 <= threshold < 10:
+                raise UsageError("--threshold is a fraction, e.g. 0.2 for 20%")
+            cmp = compare_runs(compare[0], compare[1], threshold=threshold,
+                               latency_floor_ms=latency_floor_ms)
+            if as_json:
+                typer.echo(orjson.dumps(cmp.as_dict(), option=orjson.OPT_INDENT_2).decode())
+            else:
+                print_comparison(cmp, console)
+            return 1 if cmp.regressions else 0
+        if run_dir is None:
+            raise UsageError("give a run folder (bulkbench report RUN_DIR) or "
+                             "--compare RUN_A RUN_B")
+        rendered = render_run(run_dir)
+        for problem in rendered.run.problems:
+            console.print(f"warning: {problem}", style="yellow", markup=False)
+        print_summary(console, rendered)
+        return rendered.verdict.exit_code

@@ -1,0 +1,173 @@
+"""The contract stage's ``contract/results.json``, read into typed records.
+
+One record per planned check (provider, endpoint, check, case, status ``passed``,
+``failed`` or ``skipped``), with the doc reference it holds the provider to and, for a
+failure, its title, message, the seed and the curl line that reproduces it. A status the
+reader does not know is kept as ``error``: it never counts as a pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reports.errors import RunFolderError
+from reports.json_files import as_int, as_mapping, as_str, read_json_object
+
+__all__ = ["CheckRecord", "ContractResults", "DocReference", "FailureDetail",
+           "read_contract_results"]
+
+STATUSES = ("passed", "failed", "skipped", "error")
+#: how much of a request or response body the report keeps.
+EXCERPT_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class DocReference:
+    """The documentation sentence (or NOTES.md decision) a check holds the provider to."""
+
+    sentence: str
+    seed: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class FailureDetail:
+    title: str
+    message: str
+    curl: str | None = None
+    request: str | None = None  # method, URL and body excerpt
+    response_status: int | None = None
+    response: str | None = None  # headers and body excerpt
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    provider: str
+    endpoint: str
+    check: str
+    status: str
+    case: str | None = None
+    group: str = ""
+    kind: str = ""
+    reason: str = ""
+    doc: DocReference | None = None
+    seed: int | None = None
+    run_tag: int | None = None
+    failure: FailureDetail | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What identifies the check across runs."""
+        return (self.provider, self.endpoint, self.check, self.case or "")
+
+    @property
+    def label(self) -> str:
+        tail = f" [{self.case.removeprefix(self.endpoint + '.')}]" if self.case else ""
+        return f"{self.check}{tail}"
+
+
+@dataclass(frozen=True)
+class ContractResults:
+    path: Path
+    checks: tuple[CheckRecord, ...]
+    meta: Mapping[str, Any]
+
+    def for_provider(self, provider: str) -> list[CheckRecord]:
+        return [c for c in self.checks if c.provider == provider]
+
+    def counts(self, provider: str | None = None) -> dict[str, int]:
+        counter = Counter(c.status for c in self.checks
+                          if provider is None or c.provider == provider)
+        out = {status: counter.get(status, 0) for status in STATUSES}
+        out["total"] = sum(counter.values())
+        return out
+
+    @property
+    def providers(self) -> list[str]:
+        return list(dict.fromkeys(c.provider for c in self.checks))
+
+
+def _excerpt(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if len(text) > EXCERPT_CHARS:
+        return text[:EXCERPT_CHARS] + f"… ({len(text) - EXCERPT_CHARS:,} more characters)"
+    return text
+
+
+def _request(raw: Mapping[str, Any]) -> str | None:
+    if not raw:
+        return None
+    head = " ".join(str(raw[k]) for k in ("method", "url") if raw.get(k))
+    body = _excerpt(raw.get("body"))
+    return "\n".join(part for part in (head, body) if part) or None
+
+
+def _response(raw: Mapping[str, Any]) -> str | None:
+    if not raw:
+        return None
+    lines = [f"{k}: {v}" for k, v in as_mapping(raw.get("headers")).items()]
+    body = _excerpt(raw.get("body"))
+    if body:
+        lines += ["", body] if lines else [body]
+    return "\n".join(lines) or None
+
+
+def _failure(raw: Any) -> FailureDetail | None:
+    item = as_mapping(raw)
+    if not item:
+        return None
+    request, response = as_mapping(item.get("request")), as_mapping(item.get("response"))
+    status = response.get("status")
+    return FailureDetail(
+        title=as_str(item.get("title")) or "failed",
+        message=as_str(item.get("message")) or "",
+        curl=as_str(item.get("curl")),
+        request=_request(request),
+        response_status=status if isinstance(status, int) else None,
+        response=_response(response),
+    )
+
+
+def _doc(raw: Any) -> DocReference | None:
+    item = as_mapping(raw)
+    sentence = as_str(item.get("sentence"))
+    if not sentence:
+        return None
+    return DocReference(sentence, as_str(item.get("seed")), as_str(item.get("url")))
+
+
+def _record(path: Path, index: int, raw: Any) -> CheckRecord:
+    item = as_mapping(raw)
+    provider, endpoint, check = (as_str(item.get(k)) for k in ("provider", "endpoint", "check"))
+    if not provider or not endpoint or not check:
+        raise RunFolderError(f"{path}: results[{index}] lacks provider, endpoint or check")
+    status = as_str(item.get("status")) or "error"
+    seed, tag = item.get("seed"), item.get("run_tag")
+    return CheckRecord(
+        provider=provider, endpoint=endpoint, check=check,
+        status=status if status in STATUSES else "error",
+        case=as_str(item.get("case")), group=as_str(item.get("group")) or "",
+        kind=as_str(item.get("kind")) or "", reason=as_str(item.get("reason")) or "",
+        doc=_doc(item.get("doc")),
+        seed=as_int(seed) if isinstance(seed, int) else None,
+        run_tag=as_int(tag) if isinstance(tag, int) else None,
+        failure=_failure(item.get("failure")) if status != "passed" else None,
+    )
+
+
+def read_contract_results(path: Path) -> ContractResults:
+    """Read ``results.json``; ``RunFolderError`` naming it when it is missing or malformed."""
+    data = read_json_object(path, "the contract stage's results")
+    records = data.get("results")
+    if not isinstance(records, list):
+        raise RunFolderError(f"{path}: no results list (is it a contract results.json?)")
+    checks = tuple(_record(path, i, r) for i, r in enumerate(records))
+    return ContractResults(path, checks, as_mapping(data.get("meta")))

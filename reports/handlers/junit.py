@@ -1,0 +1,131 @@
+"""``junit.xml``: one file for CI with every verdict of the run.
+
+Three test suites: ``bulkbench.contract`` (one test case per contract check, built from
+``contract/results.json``: class ``<endpoint>``, name ``<check>[<case>]``, the failure's
+title, message, doc reference, seed and curl; the stage's own pytest JUnit stays in
+``contract/junit.xml``, and is copied in only when results.json is missing),
+``bulkbench.load`` (per load run one case, plus one per SLA threshold: failed, or
+skipped when not measured) and ``bulkbench.run`` (one case per step: a step that did not
+run to its end is an error, never a pass; a problem reading the folder likewise).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from reports.contract_results import CheckRecord
+from reports.handlers.base import Handler, ProviderResults, ReportContext
+from reports.load_results import LoadRun
+from reports.load_views import fmt
+
+__all__ = ["JunitHandler"]
+
+
+def _suite(name: str) -> ET.Element:
+    return ET.Element("testsuite", name=name)
+
+
+def _case(suite: ET.Element, classname: str, name: str, seconds: float | None = None
+          ) -> ET.Element:
+    return ET.SubElement(suite, "testcase", classname=classname, name=name,
+                         time=f"{seconds or 0:.3f}")
+
+
+def _check_case(suite: ET.Element, check: CheckRecord) -> None:
+    name = check.check + (f"[{check.case.removeprefix(check.endpoint + '.')}]"
+                          if check.case else "")
+    case = _case(suite, check.endpoint, name)
+    if check.status == "skipped":
+        ET.SubElement(case, "skipped", message=check.reason or "skipped")
+        return
+    if check.status == "passed":
+        return
+    failure = check.failure
+    lines = [failure.message] if failure and failure.message else []
+    if check.doc is not None:
+        where = f" ({check.doc.seed})" if check.doc.seed else ""
+        lines.append(f"documentation: {check.doc.sentence}{where}")
+    if check.seed is not None:
+        lines.append(f"seed: {check.seed}" + (f", run tag {check.run_tag}"
+                                               if check.run_tag is not None else ""))
+    if failure and failure.curl:
+        lines.append(f"reproduce: {failure.curl}")
+    tag = "failure" if check.status == "failed" else "error"
+    element = ET.SubElement(case, tag, message=failure.title if failure else check.status,
+                            type=check.check)
+    element.text = "\n".join(lines)
+
+
+def _load_cases(suite: ET.Element, run: LoadRun) -> None:
+    classname = f"load.{run.provider}.{run.scenario}"
+    case = _case(suite, classname, "run", run.window_seconds)
+    out = ET.SubElement(case, "system-out")
+    out.text = (f"{run.requests:,} requests, {run.contacts:,} contacts, "
+                f"{fmt(run.contacts_per_second)} contacts/s, p99 {fmt(run.latency.p99)} ms, "
+                f"{run.rate_limited:,} 429s, {run.errors:,} errors")
+    for v in run.sla.verdicts if run.sla else ():
+        sla = _case(suite, classname, f"sla {v.name}")
+        detail = f"limit {fmt(v.threshold, 3)}, measured {fmt(v.measured, 3)}" + (
+            f" ({v.detail})" if v.detail else "")
+        if v.passed is False:
+            ET.SubElement(sla, "failure", message=f"{v.name}: {detail}", type="sla").text = detail
+        elif v.passed is None:
+            ET.SubElement(sla, "skipped", message=f"not measured: {v.detail or v.name}")
+
+
+class JunitHandler(Handler):
+    filename = "junit.xml"
+
+    def start(self, ctx: ReportContext) -> None:
+        super().start(ctx)
+        self.contract = _suite("bulkbench.contract")
+        self.load = _suite("bulkbench.load")
+        self.copied: list[ET.Element] = []
+        junit = ctx.run.folder / "contract" / "junit.xml"
+        if ctx.run.contract is None and junit.exists():
+            try:
+                root = ET.parse(junit).getroot()
+            except ET.ParseError:
+                root = None
+            if root is not None:
+                self.copied = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+
+    def handle(self, event: ProviderResults) -> None:
+        for check in event.checks:
+            _check_case(self.contract, check)
+        for run in event.load_runs:
+            _load_cases(self.load, run)
+
+    def _steps(self) -> ET.Element:
+        suite = _suite("bulkbench.run")
+        for step in self.ctx.run.steps:
+            case = _case(suite, f"step.{step.stage}", step.name, step.seconds)
+            why = step.reason or step.status.replace("_", " ")
+            if step.status == "skipped":
+                ET.SubElement(case, "skipped", message=why)
+            elif step.unfinished:
+                ET.SubElement(case, "error", message=f"{step.status}: {why}",
+                              type=step.status).text = why
+        for problem in self.ctx.run.problems:
+            case = _case(suite, "run.folder", "readable")
+            ET.SubElement(case, "error", message=problem, type="run-folder").text = problem
+        return suite
+
+    def shutdown(self) -> Path:
+        root = ET.Element("testsuites", name=f"bulkbench {self.ctx.run.run_id}")
+        suites = [*self.copied, self.contract, self.load, self._steps()]
+        for suite in suites:
+            if suite in (self.contract, self.load) and not len(suite):
+                continue
+            cases = list(suite.iter("testcase"))
+            suite.set("tests", str(len(cases)))
+            for tag, attr in (("failure", "failures"), ("error", "errors"),
+                              ("skipped", "skipped")):
+                suite.set(attr, str(sum(1 for c in cases if c.find(tag) is not None)))
+            root.append(suite)
+        for attr in ("tests", "failures", "errors", "skipped"):
+            root.set(attr, str(sum(int(s.get(attr, "0")) for s in root)))
+        ET.indent(root)
+        ET.ElementTree(root).write(self.path, encoding="utf-8", xml_declaration=True)
+        return self.path

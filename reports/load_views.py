@@ -1,0 +1,228 @@
+"""What the HTML shows of one load run: its key figures and its plots.
+
+A throughput run (steady, sweep, import, …) gets contacts/s over time, the latency
+percentiles over time and, when it has parts (a sweep's batch sizes, an import's
+synchronous and queued requests), contacts/s per part. A rate-limit probe gets its
+timeline (``X-RateLimit-Remaining`` and the 429s, request by request) and its findings.
+A plot whose data is missing is replaced by a sentence saying which file lacks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from reports.charts import Band, Bar, Series, bar_chart, line_chart
+from reports.json_files import as_mapping
+from reports.load_results import LoadRun
+
+__all__ = ["LoadView", "ProbeView", "fmt", "load_view", "probe_view"]
+
+SCENARIO_TITLES = {
+    "sweep": "Throughput against batch size",
+    "steady": "Steady throughput",
+    "import": "Import throughput (synchronous and queued)",
+    "websocket": "Bulk create with WebSocket progress",
+    "add_to_list": "Add to list",
+    "rate_limit": "Rate-limit probe",
+}
+
+
+def fmt(value: Any, digits: int = 1, unit: str = "") -> str:
+    """A figure as the report prints it (``—`` when not measured)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}{unit}"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+@dataclass
+class LoadView:
+    run: LoadRun
+    title: str
+    figures: list[tuple[str, str]]
+    charts: list[Markup] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProbeView:
+    run: LoadRun
+    honest: bool | None
+    rows: list[tuple[str, str, bool | None]]
+    problems: list[str]
+    charts: list[Markup] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def _figures(run: LoadRun) -> list[tuple[str, str]]:
+    lat = run.latency
+    rows = [
+        ("endpoint", run.endpoint or "—"),
+        ("model", f"{run.model or '?'}" + (f", {run.users} user(s)" if run.users else "")),
+        ("measured for", fmt(run.window_seconds, 1, " s")),
+        ("requests (ok)", f"{run.requests:,} ({run.ok:,})"),
+        ("contacts accepted", f"{run.contacts:,}"),
+        ("contacts/s", fmt(run.contacts_per_second)),
+        ("requests/s", fmt(run.requests_per_second)),
+        ("429 answers / other errors", f"{run.rate_limited:,} / {run.errors:,}"),
+        ("latency p50 / p95 / p99 / p99.9",
+         " / ".join(fmt(v, 1) for v in (lat.p50, lat.p95, lat.p99, lat.p99_9)) + " ms"),
+    ]
+    for metric, other in run.other_latency.items():
+        rows.append((f"{metric.replace('_', ' ')} p50 / p99",
+                     f"{fmt(other.p50, 1)} / {fmt(other.p99, 1)} ms"))
+    return rows
+
+
+def _stages(run: LoadRun) -> list[Band]:
+    """A sweep's batch sizes as spans of the time axis (seconds since the series' start)."""
+    parts = run.by_batch_size
+    if len(parts) < 2 or not run.series:
+        return []
+    origin = run.series[0].t - run.series[0].elapsed_s
+    return [Band(p.first - origin, p.last - origin, f"batch {p.batch_size}")
+            for p in parts if p.first is not None and p.last is not None]
+
+
+def load_view(run: LoadRun) -> LoadView:
+    view = LoadView(run, f"{SCENARIO_TITLES.get(run.scenario, run.scenario)} "
+                         f"({run.scenario})", _figures(run))
+    rows = run.series
+    if rows:
+        throughput = [Series("contacts/s", [(r.elapsed_s, float(r.contacts)) for r in rows],
+                             unit="/s")]
+        refused = [(r.elapsed_s, float(r.rate_limited)) for r in rows if r.rate_limited]
+        failed = [(r.elapsed_s, float(r.errors)) for r in rows if r.errors]
+        if refused:
+            throughput.append(Series("429 answers/s", refused, "markers", "/s"))
+        if failed:
+            throughput.append(Series("errors/s", failed, "markers", "/s"))
+        view.charts.append(line_chart(
+            f"{run.name}: contacts/s over time", throughput, x_label="time (s)",
+            y_label="per second", bands=_stages(run)))
+        latency = [Series(name, [(r.elapsed_s, v) for r in rows
+                                 if (v := getattr(r, name)) is not None], unit=" ms")
+                   for name in ("p50", "p95", "p99")]
+        if any(s.points for s in latency):
+            view.charts.append(line_chart(
+                f"{run.name}: latency percentiles over time (successes, per second)",
+                [s for s in latency if s.points], x_label="time (s)",
+                y_label="ms (log scale)", log_y=True, bands=_stages(run)))
+        else:
+            view.missing.append("no successful request: no latency to plot")
+    else:
+        view.missing.append(f"{run.folder.name}/series.json is missing or empty: "
+                            "no plot over time")
+    parts = run.by_batch_size or [p for p in run.labels if p.contacts_per_second is not None]
+    bars = [Bar(str(p.batch_size) if p.batch_size is not None else p.label,
+                p.contacts_per_second,
+                f"p99 {fmt(p.latency.p99, 1)} ms, {p.requests:,} requests")
+            for p in parts if p.contacts_per_second is not None]
+    if len(bars) > 1:
+        by_size = bool(run.by_batch_size)
+        view.charts.append(bar_chart(
+            f"{run.name}: contacts/s {'against batch size' if by_size else 'by part'}",
+            bars, x_label="batch size (contacts per request)" if by_size else "part",
+            y_label="contacts/s"))
+    return view
+
+
+def _yes(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _probe_rows(probe: Mapping[str, Any]) -> list[tuple[str, str, bool | None]]:
+    assumed = as_mapping(probe.get("assumed"))
+    recovery = as_mapping(probe.get("recovery"))
+    retry = as_mapping(probe.get("retry_after"))
+    reset = as_mapping(probe.get("reset"))
+    rows: list[tuple[str, str, bool | None]] = [
+        ("limit enforced (429 answered)", fmt(probe.get("enforced")), _yes(probe.get("enforced"))),
+        ("X-RateLimit-* headers on every answer", fmt(probe.get("headers_present")),
+         _yes(probe.get("headers_present"))),
+        ("advertised limit (X-RateLimit-Limit)", fmt(probe.get("advertised_limit")), None),
+        ("observed limit (accepted before the first 429)", fmt(probe.get("observed_limit")),
+         None if probe.get("observed_limit") is None else
+         probe.get("observed_limit") == probe.get("advertised_limit")
+         or bool(probe.get("first_window_partial"))),
+    ]
+    if assumed:
+        rows.append(("the spec's assumption", f"{assumed.get('requests')} per "
+                     f"{assumed.get('window_seconds')} s", None))
+    rows += [
+        ("Remaining falls by one per request", fmt(probe.get("remaining_decrements_by_one")),
+         _yes(probe.get("remaining_decrements_by_one"))),
+        ("Remaining is 0 at the first 429", fmt(probe.get("remaining_reaches_zero_at_first_429")),
+         _yes(probe.get("remaining_reaches_zero_at_first_429"))),
+        ("requests accepted beyond the limit", fmt(probe.get("accepted_beyond_limit")),
+         probe.get("accepted_beyond_limit") in (0, None)),
+        ("Retry-After honest", f"{fmt(retry.get('honest'))} (advertised wait "
+         f"{fmt(retry.get('advertised_wait_s'), 2, ' s')})", _yes(retry.get("honest"))),
+        ("X-RateLimit-Reset honest", f"{fmt(reset.get('honest'))} (advertised wait "
+         f"{fmt(reset.get('advertised_wait_s'), 2, ' s')})", _yes(reset.get("honest"))),
+        ("recovered after the first 429", f"{fmt(recovery.get('recovered'))} after "
+         f"{fmt(recovery.get('seconds'), 2, ' s')}", _yes(recovery.get("recovered"))),
+    ]
+    clients = as_mapping(probe.get("clients"))
+    for key, label in (("honour_retry_after", "client honouring Retry-After"),
+                       ("retry_blindly", "client retrying at once")):
+        c = as_mapping(clients.get(key))
+        if c:
+            share = c.get("wasted_share")
+            rows.append((label, f"{fmt(c.get('ok_per_second'))} ok/s, "
+                         f"{fmt(share * 100 if isinstance(share, float | int) else None, 0)}% "
+                         "of requests refused", None))
+    return rows
+
+
+def _phases(run: LoadRun) -> list[Band]:
+    spans: dict[str, list[float]] = {}
+    for o in run.observations:
+        span = spans.setdefault(o.phase, [o.t, o.t])
+        span[1] = o.t
+    return [Band(a, b, name) for name, (a, b) in spans.items()]
+
+
+def probe_view(run: LoadRun, note: str = "") -> ProbeView:
+    probe = run.rate_limit or {}
+    problems = [str(p) for p in probe.get("problems", ()) or ()]
+    view = ProbeView(run, _yes(probe.get("honest")), _probe_rows(probe) if probe else [],
+                     problems, note=note)
+    if not probe:
+        view.missing.append(f"{run.folder.name}/summary.json has no rate_limit findings")
+    if run.observations:
+        remaining = [(o.t, float(o.remaining)) for o in run.observations if o.remaining is not None]
+        refused = [(o.t, float(o.remaining or 0)) for o in run.observations if o.status == 429]
+        series = [Series("X-RateLimit-Remaining", remaining, "step")] if remaining else []
+        if refused:
+            series.append(Series("429 answer", refused, "markers"))
+        if series:
+            view.charts.append(line_chart(
+                f"{run.name}: rate-limit timeline, request by request", series,
+                x_label="time since the probe's first request (s)",
+                y_label="Remaining", bands=_phases(run)))
+    elif run.series:
+        rows = run.series
+        series = [Series("lowest Remaining in the second",
+                         [(r.elapsed_s, float(r.remaining_min)) for r in rows
+                          if r.remaining_min is not None], "step"),
+                  Series("429 answers in the second",
+                         [(r.elapsed_s, float(r.rate_limited)) for r in rows], "markers")]
+        series = [s for s in series if s.points]
+        if series:
+            view.charts.append(line_chart(f"{run.name}: rate-limit timeline, per second",
+                                          series, x_label="time (s)", y_label="count"))
+    if not view.charts:
+        view.missing.append(f"{run.folder.name}: no rate_limit.json nor series.json: "
+                            "no timeline")
+    return view

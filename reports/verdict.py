@@ -1,0 +1,84 @@
+"""The verdict of a run, decided in one place from what its folder holds.
+
+``failed``      a contract check failed, or an SLA threshold failed;
+``incomplete``  nothing failed, but something did not run to its end (a stage not
+                available, a step that errored or was interrupted, a file missing or
+                malformed, or no stage at all); never reported as a pass;
+``passed``      everything that was asked for ran, and nothing failed.
+
+``complete`` is kept beside the status: a run stopped half-way with a failure is
+``failed`` and not complete. The process exit code follows the status (0 passed,
+1 otherwise); an interruption's own code is the CLI's to add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from reports.run_folder import RunData
+
+__all__ = ["Verdict", "decide"]
+
+Status = Literal["passed", "failed", "incomplete"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    complete: bool
+    reasons: tuple[str, ...]
+    contract_failed: int = 0
+    sla_failed: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "passed" else 1
+
+    @property
+    def headline(self) -> str:
+        word = {"passed": "PASSED", "failed": "FAILED", "incomplete": "INCOMPLETE"}[self.status]
+        if self.status == "failed" and not self.complete:
+            word += " (incomplete run)"
+        return word
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def decide(run: RunData) -> Verdict:
+    """The verdict of ``run`` (see the module docstring)."""
+    failures: list[str] = []
+    gaps: list[str] = []
+    contract_failed = 0
+    if run.contract is not None:
+        for provider in run.contract.providers:
+            counts = run.contract.counts(provider)
+            bad = counts["failed"] + counts["error"]
+            if bad:
+                contract_failed += bad
+                failures.append(f"{provider}: {_plural(bad, 'contract check')} failed")
+    sla_failed = 0
+    for load in run.load_runs:
+        if load.sla is not None:
+            bad = sum(1 for v in load.sla.verdicts if v.passed is False)
+            if bad or not load.sla.passed:
+                sla_failed += max(bad, 1)
+                failures.append(f"{load.name}: {_plural(max(bad, 1), 'SLA threshold')} "
+                                "failed")
+    if run.interrupted:
+        gaps.append(f"the run was stopped by {run.interrupted}")
+    for step in run.steps:
+        if step.unfinished:
+            why = f": {step.reason}" if step.reason else ""
+            gaps.append(f"{step.name} {step.status.replace('_', ' ')}{why}")
+    gaps += run.problems
+    if not run.steps:
+        gaps.append("no stage ran")
+    complete = not gaps
+    skipped = [f"{s.name} skipped{': ' + s.reason if s.reason else ''}"
+               for s in run.steps if s.status == "skipped"]
+    status: Status = "failed" if failures else "incomplete" if gaps else "passed"
+    return Verdict(status, complete, tuple(failures + gaps + skipped), contract_failed,
+                   sla_failed)

@@ -1,0 +1,29 @@
+"""The recorded run folder, copied per test (rendering writes into it)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RECORDED = FIXTURES / "run-with-failures"
+
+
+@pytest.fixture
+def recorded_run(tmp_path: Path) -> Path:
+    """A copy of the recorded run folder (see fixtures/README.md)."""
+    folder = tmp_path / "run"
+    shutil.copytree(RECORDED, folder)
+    return folder
+
+
+def read_json(path: Path) -> Any:
+    return orjson.loads(path.read_bytes())
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
