@@ -29,6 +29,7 @@ import orjson
 
 from sandbox.errors import SandboxError
 from sandbox.server import INFO_FILENAME
+from sandbox.settings import WEBHOOK_SECRET_ENV
 
 __all__ = ["SandboxProcess", "start_sandbox"]
 
@@ -39,9 +40,11 @@ class SandboxProcess:
     """A sandbox server running as a child process; a context manager that stops it."""
 
     def __init__(self, data_dir: Path, args: Sequence[str], *, timeout: float = 30.0,
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, env: Mapping[str, str] | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.args = list(args)
+        #: extra environment of the child (secrets go there, never on its command line).
+        self.env = dict(env or {})
         self.timeout = timeout
         self.log_path = log_path or self.data_dir / "sandbox.log"
         self.popen: subprocess.Popen[bytes] | None = None
@@ -58,7 +61,7 @@ class SandboxProcess:
         args = [a for a in self.args]
         if port is not None:
             args += ["--port", str(port)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        env = {**os.environ, **self.env, "PYTHONPATH": os.pathsep.join(
             filter(None, [str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")]))}
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         try:
@@ -171,10 +174,13 @@ def start_sandbox(data_dir: Path | str, *, rate_limit: str | None = None,
                   faults: Iterable[str] = (), latency_ms: float = 0, seed: int | None = None,
                   host: str = "127.0.0.1", port: int = 0, webhook_url: str | None = None,
                   options: Mapping[str, object] | None = None, extra_args: Sequence[str] = (),
-                  timeout: float = 30.0) -> SandboxProcess:
+                  timeout: float = 30.0, webhook_secret: str | None = None,
+                  webhook_max_attempts: int | None = None) -> SandboxProcess:
     """Start a sandbox subprocess on ``data_dir`` and return it once it serves.
 
-    ``options`` are provider-specific settings (``--option KEY=VALUE``).
+    ``options`` are provider-specific settings (``--option KEY=VALUE``). The webhook
+    secret reaches the child through its environment (``WEBHOOK_SECRET_ENV``), not its
+    command line; without one the sandbox generates one (``info["webhook"]["secret"]``).
     """
     args = ["--host", host, "--log-level", "warning"]
     if rate_limit:
@@ -187,8 +193,11 @@ def start_sandbox(data_dir: Path | str, *, rate_limit: str | None = None,
         args += ["--seed", str(seed)]
     if webhook_url:
         args += ["--webhook-url", webhook_url]
+    if webhook_max_attempts is not None:
+        args += ["--webhook-max-attempts", str(webhook_max_attempts)]
     for name, value in (options or {}).items():
         args += ["--option", f"{name}={value}"]
     args += list(extra_args)
-    proc = SandboxProcess(Path(data_dir), args, timeout=timeout)
+    env = {WEBHOOK_SECRET_ENV: webhook_secret} if webhook_secret else {}
+    proc = SandboxProcess(Path(data_dir), args, timeout=timeout, env=env)
     return proc.start(port or None)

@@ -169,7 +169,8 @@ class Sandbox:
             "latency_ms": self.settings.latency_ms,
             "faults": sorted(self.settings.faults),
             "endpoints": self.served_endpoints(),
-            "webhook": {"url": self.settings.webhook_url, "secret": self.webhook_secret},
+            "webhook": {"url": self.settings.webhook_url, "secret": self.webhook_secret,
+                        "max_attempts": self.settings.webhook_max_attempts},
             "providers": providers,
         }
 

@@ -14,7 +14,11 @@ from pathlib import Path
 
 from sandbox.errors import SandboxError
 
-__all__ = ["SandboxSettings", "parse_options", "parse_rate_limit"]
+__all__ = ["WEBHOOK_SECRET_ENV", "SandboxSettings", "parse_options", "parse_rate_limit"]
+
+#: the environment variable ``--webhook-secret`` defaults to (``start_sandbox`` passes the
+#: secret to its child this way, so that it never shows in a process listing).
+WEBHOOK_SECRET_ENV = "BULKBENCH_SANDBOX_WEBHOOK_SECRET"
 
 
 def parse_rate_limit(text: str | None) -> tuple[int, float] | None:
@@ -60,6 +64,7 @@ class SandboxSettings:
     webhook_url: str | None = None
     #: the HMAC secret of webhook signatures (None: one is generated and put in sandbox.json).
     webhook_secret: str | None = None
+    #: POSTs of one delivery before it is given up (``failed``); 1 = no retry.
     webhook_max_attempts: int = 5
     webhook_timeout_seconds: float = 5.0
     #: the largest body any endpoint reads when its spec states no limit (a safety cap, not
@@ -74,6 +79,11 @@ class SandboxSettings:
             raise SandboxError(f"--latency {self.latency_ms}: expected milliseconds >= 0")
         if not 0 <= self.port <= 65535:
             raise SandboxError(f"--port {self.port}: expected 0..65535 (0 = a free port)")
+        if self.webhook_max_attempts < 1:
+            raise SandboxError(f"--webhook-max-attempts {self.webhook_max_attempts}: expected "
+                               "at least 1")
+        if self.webhook_secret is not None and not self.webhook_secret:
+            raise SandboxError("--webhook-secret: expected a non-empty secret")
 
     def resolved_data_dir(self) -> Path:
         """``data_dir``, or a fresh temporary folder when none was given."""

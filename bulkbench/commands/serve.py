@@ -27,6 +27,11 @@ def _announce(path: Path, info: dict[str, Any]) -> None:
         served = ", ".join(info["providers"][name]["endpoints"]) or "no endpoint served yet"
         typer.echo(f"  {name:<10} {url}  ({served}; keys: {keys})")
     typer.echo(f"  inspection {info['admin_url']}  (admin key {redact(info['admin_key'])})")
+    webhook = info.get("webhook") or {}
+    if webhook.get("url"):
+        attempts = webhook.get("max_attempts")
+        typer.echo(f"  webhook    {webhook['url']}  (secret {redact(webhook.get('secret'))}"
+                   + (f", at most {attempts} attempts)" if attempts else ")"))
     if info["faults"]:
         typer.echo(f"  faults on: {', '.join(info['faults'])}")
     typer.echo(f"keys and lists: {path}")
@@ -53,6 +58,14 @@ def register(app: typer.Typer) -> None:
             "--list-faults", help="List the faults, one line each, and exit.")] = False,
         webhook_url: Annotated[str | None, typer.Option(
             "--webhook-url", help="Where the LeadLex import.completed webhook is sent.")] = None,
+        webhook_secret: Annotated[str | None, typer.Option(
+            # envvar: sandbox.settings.WEBHOOK_SECRET_ENV (not imported here: startup time)
+            "--webhook-secret", envvar="BULKBENCH_SANDBOX_WEBHOOK_SECRET", show_default=False,
+            help="HMAC secret of the webhook signature (default: a generated one, kept in "
+                 "the data folder and written to sandbox.json).")] = None,
+        webhook_max_attempts: Annotated[int, typer.Option(
+            "--webhook-max-attempts", metavar="N",
+            help="POSTs of one webhook delivery before it is given up (1: no retry).")] = 5,
         option: Annotated[list[str] | None, typer.Option(
             "--option", metavar="KEY=VALUE",
             help="A provider-specific setting, e.g. total_quota=100 (repeatable).")] = None,
@@ -76,6 +89,7 @@ def register(app: typer.Typer) -> None:
         settings = SandboxSettings(
             host=host, port=port, data_dir=data, rate_limit=parse_rate_limit(rate_limit),
             latency_ms=latency, seed=seed, faults=faults.check_names(fault or ()),
-            webhook_url=webhook_url, log_level=log_level.lower(),
+            webhook_url=webhook_url, webhook_secret=webhook_secret or None,
+            webhook_max_attempts=webhook_max_attempts, log_level=log_level.lower(),
             extra=parse_options(option or ()))
         return run(settings, on_ready=_announce)

@@ -266,6 +266,35 @@ def test_kill_9_mid_job_resumes_and_pending_webhook_survives(
             client.close()
 
 
+def test_webhook_secret_and_max_attempts_are_options(tmp_path: Path,
+                                                     receiver: Receiver) -> None:
+    secret = "whsec_given_by_the_test_0123456789"
+    receiver.status = 500
+    rows = [{"full_name": f"W{i}"} for i in range(SYNC_MAX + 1)]
+    with start_sandbox(tmp_path, webhook_url=receiver.url, webhook_secret=secret,
+                       webhook_max_attempts=2, seed=9) as sb:
+        assert secret_of(sb) == secret
+        assert sb.info["webhook"]["max_attempts"] == 2
+        # the secret travels in the child's environment, not on its command line
+        assert secret.encode() not in Path(f"/proc/{sb.pid}/cmdline").read_bytes()
+        client = Client(sb)
+        try:
+            job_id = client.post({"rows": rows})["job_id"]
+            client.wait_job(job_id, _completed)
+            receiver.wait(lambda: len(receiver.received) >= 2)
+
+            def failed() -> bool:
+                [delivery] = client.admin("leadlex/webhooks", job_id=job_id)["deliveries"]
+                return bool(delivery["status"] == "failed")
+
+            receiver.wait(failed)
+            time.sleep(0.6)  # past the backoff a third attempt would have waited
+            assert len(receiver.received) == 2
+            assert all(valid_signature(secret, d) for d in receiver.received)
+        finally:
+            client.close()
+
+
 # --------------------------------------------------------------------------- webhook faults
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import signal
 import socket
 import stat
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -249,7 +255,8 @@ def test_serve_cli_errors_are_one_line_exit_2_and_lists_faults(
     from bulkbench.cli import main
 
     for args in (["--fault", "no_such_fault"], ["--rate-limit", "ten/60"],
-                 ["--rate-limit", "5/0"], ["--latency", "-1"], ["--host", "256.0.0.1"]):
+                 ["--rate-limit", "5/0"], ["--latency", "-1"], ["--host", "256.0.0.1"],
+                 ["--webhook-max-attempts", "0"]):
         assert main(["serve", *args]) == 2, args
         err = capsys.readouterr().err
         assert "error:" in err and "Traceback" not in err and err.count("\n") == 1, err
@@ -257,3 +264,30 @@ def test_serve_cli_errors_are_one_line_exit_2_and_lists_faults(
     out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert names == list(FAULTS)
+
+
+def test_serve_announces_the_webhook_with_its_secret_redacted(tmp_path: Path) -> None:
+    secret = "whsec_given_on_the_command_line_4321"
+    out: list[str] = []
+    with subprocess.Popen(
+            [sys.executable, "-m", "bulkbench", "serve", "--data", str(tmp_path),
+             "--webhook-url", "http://127.0.0.1:9/hooks", "--webhook-max-attempts", "3"],
+            env={**os.environ, "BULKBENCH_SANDBOX_WEBHOOK_SECRET": secret},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()],
+                                  daemon=True)
+        reader.start()
+        try:
+            while not out or "stop with Ctrl-C" not in out[-1]:
+                out.append(lines.get(timeout=30))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(15) == 0
+            reader.join(5)
+    text = "".join(out)
+    assert secret not in text
+    assert "webhook    http://127.0.0.1:9/hooks  (secret whsec_…4321, at most 3 attempts)" in text
+    info = orjson.loads((tmp_path / "sandbox.json").read_bytes())
+    assert info["webhook"] == {"url": "http://127.0.0.1:9/hooks", "secret": secret,
+                               "max_attempts": 3}
