@@ -160,8 +160,12 @@ async def close_sockets(sandbox: Sandbox) -> None:
         await channel.close_all()
 
 
-def describe() -> dict[str, Any]:
-    """The socket as ``sandbox.json`` describes it."""
-    return {"path": f"/{PROVIDER}{WS_PATH}", "auth": "access_token query parameter",
+def describe(origin: str) -> dict[str, Any]:
+    """The socket as ``sandbox.json`` describes it: its ``path`` on the server and, for a
+    server at ``origin`` (``http://HOST:PORT``), its full ``url`` (``ws://HOST:PORT/…``)."""
+    path = f"/{PROVIDER}{WS_PATH}"
+    scheme, sep, rest = origin.partition("://")
+    url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}{path}" if sep else path
+    return {"path": path, "url": url, "auth": "access_token query parameter",
             "framing": "JSON text frames {event, data}",
             "audience": "every connection of the token's workspace"}

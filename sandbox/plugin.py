@@ -37,7 +37,8 @@ Other hooks: ``plugin.route(...)`` for raw Starlette routes under the provider's
 ``/_sandbox/<provider>/``, ``plugin.schema(...)`` for tables and indexes,
 ``plugin.on_startup`` / ``on_shutdown`` (async, given the :class:`Sandbox`),
 ``plugin.on_reset`` (sync, given the connection, inside the reset transaction) and
-``plugin.on_describe`` (extra keys for the provider in ``sandbox.json``).
+``plugin.on_describe`` (extra keys for the provider in ``sandbox.json``; given the
+:class:`Sandbox` and the server's origin, ``http://HOST:PORT``).
 """
 
 from __future__ import annotations
@@ -62,10 +63,14 @@ if TYPE_CHECKING:
     from sandbox.settings import SandboxSettings
     from sandbox.storage import Storage
 
-__all__ = ["Call", "EndpointSpec", "Handler", "InvalidHook", "ProviderPlugin", "json_response"]
+__all__ = ["Call", "DescribeHook", "EndpointSpec", "Handler", "InvalidHook", "ProviderPlugin",
+           "json_response"]
 
 Handler = Callable[["Call"], Awaitable[Any]]
 Hook = Callable[["Sandbox"], Awaitable[None]]
+#: (the sandbox, the server's origin ``http://HOST:PORT``) → extra keys of the provider's
+#: entry in ``sandbox.json``.
+DescribeHook = Callable[["Sandbox", str], Mapping[str, Any]]
 #: (the schema problems of a body, the sandbox) → the error to answer, or None to accept
 #: the body anyway (only a fault does that: the handler then gets a schema-invalid body).
 InvalidHook = Callable[[list[Problem], "Sandbox"], SandboxHTTPError | None]
@@ -165,7 +170,7 @@ class ProviderPlugin:
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
     reset_hooks: list[Callable[[sqlite3.Connection], None]] = field(default_factory=list)
-    describe_hooks: list[Callable[[Sandbox], Mapping[str, Any]]] = field(default_factory=list)
+    describe_hooks: list[DescribeHook] = field(default_factory=list)
 
     def endpoint(self, name: str, *, formats: bool = True, max_fault: str | None = None,
                  min_fault: str | None = None, keep_raw: bool = False,
@@ -207,7 +212,6 @@ class ProviderPlugin:
         self.reset_hooks.append(fn)
         return fn
 
-    def on_describe(self, fn: Callable[[Sandbox], Mapping[str, Any]]
-                    ) -> Callable[[Sandbox], Mapping[str, Any]]:
+    def on_describe(self, fn: DescribeHook) -> DescribeHook:
         self.describe_hooks.append(fn)
         return fn

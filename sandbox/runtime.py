@@ -152,7 +152,7 @@ class Sandbox:
             }
             for plugin in self.plugins_of(provider.name):
                 for hook in plugin.describe_hooks:
-                    entry.update(hook(self))
+                    entry.update(hook(self, origin))
             providers[provider.name] = entry
         return {
             "pid": os.getpid(),

@@ -312,6 +312,6 @@ async def _close_sockets(sandbox: Sandbox) -> None:
 
 
 @plugin.on_describe
-def _describe(sandbox: Sandbox) -> Mapping[str, Any]:
-    return {"websocket": datananas_progress.describe(),
+def _describe(sandbox: Sandbox, origin: str) -> Mapping[str, Any]:
+    return {"websocket": datananas_progress.describe(origin),
             "quotas_path": f"/_sandbox/{PROVIDER}/quotas"}

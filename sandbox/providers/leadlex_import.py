@@ -210,7 +210,7 @@ def _reset(conn: sqlite3.Connection) -> None:
 
 
 @plugin.on_describe
-def _describe(sandbox: Sandbox) -> Mapping[str, Any]:
+def _describe(sandbox: Sandbox, origin: str) -> Mapping[str, Any]:
     names = webhooks.webhook_headers(sandbox.catalog.provider(PROVIDER), import_jobs.EVENT)
     return {"webhooks": {import_jobs.EVENT: {
         "url": sandbox.settings.webhook_url, "secret": sandbox.webhook_secret,

@@ -77,6 +77,9 @@ def test_sandbox_json_describes_every_provider(server: SandboxProcess) -> None:
     assert all(str(uuid.UUID(lst["id"])) == lst["id"] for lst in lists)
     assert {"leadlex.bulk_create", "leadlex.add_to_list"} <= set(info["endpoints"])
     assert info["admin_key"] and info["rate_limit"] is None and info["faults"] == []
+    socket_ = info["providers"]["datananas"]["websocket"]
+    assert socket_["path"] == "/datananas/ws"
+    assert socket_["url"] == info["origin"].replace("http://", "ws://") + "/datananas/ws"
 
 
 def test_admin_api_needs_its_own_key(server: SandboxProcess) -> None:
