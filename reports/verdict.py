@@ -3,7 +3,7 @@
 ``failed``      a contract check failed, or an SLA threshold failed;
 ``incomplete``  nothing failed, but something did not run to its end (a stage not
                 available, a step that errored or was interrupted, a file missing or
-                malformed, or no stage at all); never reported as a pass;
+                malformed, or no step ran at all); never reported as a pass;
 ``passed``      everything that was asked for ran, and nothing failed.
 
 ``complete`` is kept beside the status: a run stopped half-way with a failure is
@@ -74,8 +74,8 @@ def decide(run: RunData) -> Verdict:
             why = f": {step.reason}" if step.reason else ""
             gaps.append(f"{step.name} {step.status.replace('_', ' ')}{why}")
     gaps += run.problems
-    if not run.steps:
-        gaps.append("no stage ran")
+    if not any(step.status == "done" for step in run.steps):
+        gaps.append("no step ran")
     complete = not gaps
     skipped = [f"{s.name} skipped{': ' + s.reason if s.reason else ''}"
                for s in run.steps if s.status == "skipped"]

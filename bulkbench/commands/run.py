@@ -1,40 +1,81 @@
-"""`bulkbench run`: the main job, running every stage that is built so far.
+"""`bulkbench run`: the main job, from nothing to a verdict and a report.
 
-The full job (issue 8) starts the sandbox unless a base URL is given, runs the contract
-suite, a short load run per provider, and renders the report. Until those stages exist
-this command runs what does exist and names, honestly, what it did not run.
+Starts the sandbox unless the provider's URL is given, runs the contract suite, then per
+provider a throughput sweep, an import run where there is one, and the rate-limit probe;
+writes everything to the run folder, renders the report (index.html, summary.json,
+summary.md, junit.xml), prints a table and the report's path. A stage that is not
+available is reported as not run, with the reason, never as passed.
+
+The exit code is decided in one place, :func:`exit_code`: a stop by signal first (130 for
+Ctrl-C, 143 for SIGTERM; the report is still written, marked incomplete), then the
+verdict (0 passed; 1 failed or incomplete). Usage errors are raised before any work and
+become exit 2 in ``bulkbench.cli``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
-from bulkbench.commands.catalog import render_table
-from contract.catalog import default_catalog
+from bulkbench.orchestration.display import print_summary
+from bulkbench.orchestration.pipeline import STAGES, RunRequest, RunResult, run_pipeline
+from bulkbench.orchestration.profiles import PROFILES
 
-#: stages of the full job that are not built yet, with the issue that builds them.
-NOT_BUILT = (
-    ("sandbox smoke run", "issue 4"),
-    ("contract suite", "issue 6"),
-    ("load runs", "issue 7"),
-    ("report", "issue 8"),
-)
+__all__ = ["exit_code", "register"]
+
+
+def exit_code(result: RunResult) -> int:
+    """The process exit code of a finished run: a stop by signal, else the verdict."""
+    if result.stopped_by is not None:
+        return 128 + result.stopped_by.signum
+    return result.rendered.verdict.exit_code
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
-    def run() -> int:
-        """Run the whole job: sandbox, contract suite, short load runs, report (partly built)."""
+    def run(
+        provider: Annotated[str, typer.Option(
+            help="all, or one provider of the catalog (leadlex, datananas, sociocs).")] = "all",
+        base_url: Annotated[str | None, typer.Option(
+            "--base-url", help="One provider's base URL (default: the config's, else the "
+            "embedded sandbox).")] = None,
+        api_key: Annotated[str | None, typer.Option(
+            "--api-key", help="One provider's key (prefer its environment variable, e.g. "
+            "LEADLEX_API_KEY: a command line is visible to other users).")] = None,
+        config: Annotated[Path | None, typer.Option(
+            help="Provider config (TOML), see bulkbench.example.toml.")] = None,
+        profile: Annotated[str, typer.Option(
+            help=f"{' or '.join(PROFILES)}: quick takes 2-3 minutes against the sandbox.")
+        ] = "quick",
+        sla: Annotated[Path | None, typer.Option(
+            help="SLA thresholds (TOML), see loadtests/sla.example.toml.")] = None,
+        out: Annotated[Path | None, typer.Option(
+            help="Run folder (default reports/runs/<UTC timestamp>); must be new or empty.")
+        ] = None,
+        skip: Annotated[list[str] | None, typer.Option(
+            "--skip", metavar="STAGE", help=f"Leave a stage out: {', '.join(STAGES)} "
+            "(repeatable).")] = None,
+        allow_host: Annotated[list[str] | None, typer.Option(
+            "--allow-host", metavar="HOST", help="A non-loopback host the load steps may "
+            "target (repeatable; rate and duration are then capped).")] = None,
+        seed: Annotated[int, typer.Option(help="Seed of every generated batch.")] = 0,
+        sandbox_fault: Annotated[list[str] | None, typer.Option(
+            "--sandbox-fault", metavar="NAME", help="Sandbox only: switch on a provider "
+            "defect, to see what a broken provider looks like (see `bulkbench serve "
+            "--list-faults`; repeatable).")] = None,
+    ) -> int:
+        """Run the whole job: contract suite, short load runs, report; exit 0 when all pass."""
         console = Console()
-        catalog = default_catalog()
-        console.rule("stage 1: specs and catalog")
-        render_table(catalog, console, documented_only=False)
-        documented = sum(1 for _ in catalog.endpoints(documented_only=True))
-        console.print(
-            f"[green]ok[/] {len(catalog.providers)} specs loaded, {documented} documented endpoints"
-        )
-        console.rule("not run (not built yet)")
-        for stage, issue in NOT_BUILT:
-            console.print(f"- {stage} ({issue})")
-        return 0
+        result = run_pipeline(RunRequest(
+            provider=provider, base_url=base_url, api_key=api_key, config=config,
+            profile=profile, sla=sla, out=out, skip=list(skip or []),
+            allow_hosts=list(allow_host or []), seed=seed,
+            sandbox_faults=list(sandbox_fault or [])), console)
+        print_summary(console, result.rendered)
+        if result.stopped_by is not None:
+            console.print(f"stopped by {result.stopped_by.name}: the report is marked "
+                          "incomplete", style="yellow")
+        return exit_code(result)

@@ -1,0 +1,239 @@
+"""``bulkbench run``, the whole job: check the request, plan the steps, run them against
+the sandbox or the provider, write the manifest, scrub keys, render the report.
+
+The run folder is written as the run goes (``run.json`` after every step), so a run
+stopped by Ctrl-C or SIGTERM still leaves a report, marked incomplete, and a run killed
+outright leaves a folder ``bulkbench report`` can render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from rich.console import Console
+
+from bulkbench.errors import UsageError
+from bulkbench.orchestration.display import RunDisplay
+from bulkbench.orchestration.profiles import PROFILES, Profile
+from bulkbench.orchestration.secrets import scrub_folder
+from bulkbench.orchestration.signals import StopRequested, stop_on_signals
+from bulkbench.orchestration.steps import ContractStep, LoadStep, Step, StepContext
+from bulkbench.orchestration.targets import SharedSandboxes, Target, resolve_targets
+from contract.catalog import Catalog, default_catalog
+from contract.config import load_config
+from reports.render import Rendered, render_run
+from reports.run_manifest import RunManifest, StepRecord, write_manifest
+
+__all__ = ["STAGES", "RunRequest", "RunResult", "run_pipeline"]
+
+STAGES = ("contract", "load")
+
+
+@dataclass
+class RunRequest:
+    provider: str = "all"
+    base_url: str | None = None
+    api_key: str | None = None
+    config: Path | None = None
+    profile: str = "quick"
+    sla: Path | None = None
+    out: Path | None = None
+    skip: list[str] = field(default_factory=list)
+    allow_hosts: list[str] = field(default_factory=list)
+    seed: int = 0
+    sandbox_faults: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    folder: Path
+    manifest: RunManifest
+    rendered: Rendered
+    stopped_by: StopRequested | None = None
+    scrubbed: dict[str, int] = field(default_factory=dict)
+
+
+def _run_folder(out: Path | None) -> Path:
+    if out is not None:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise UsageError(f"--out {out}: exists and is not an empty folder (a run folder "
+                             "holds one run; choose a new one)")
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = Path("reports") / "runs"
+    folder, n = base / stamp, 1
+    while folder.exists():
+        n += 1
+        folder = base / f"{stamp}-{n}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _providers(catalog: Catalog, choice: str) -> list[str]:
+    names = [p.name for p in catalog.providers]
+    if choice == "all":
+        return names
+    if choice not in names:
+        raise UsageError(f"--provider {choice!r}: one of all, {', '.join(names)}")
+    return [choice]
+
+
+def _check_request(req: RunRequest, catalog: Catalog) -> tuple[Profile, list[str]]:
+    if req.profile not in PROFILES:
+        raise UsageError(f"--profile {req.profile!r}: one of {', '.join(PROFILES)}")
+    unknown = sorted(set(req.skip) - set(STAGES))
+    if unknown:
+        raise UsageError(f"--skip {', '.join(unknown)}: stages are {', '.join(STAGES)}")
+    if req.sla is not None and "load" not in req.skip:
+        try:
+            from loadtests.sla_thresholds import load_sla
+        except ImportError:
+            pass  # the load stage is not available: its steps say so
+        else:
+            load_sla(req.sla)
+    return PROFILES[req.profile], _providers(catalog, req.provider)
+
+
+def _check_targets(req: RunRequest, targets: dict[str, Target]) -> None:
+    remote = [t for t in targets.values() if not t.sandbox]
+    if remote and req.sandbox_faults:
+        raise UsageError("--sandbox-fault applies to the sandbox only (no --base-url)")
+    if req.sandbox_faults:
+        from sandbox import faults
+        from sandbox.providers import load_plugins
+
+        load_plugins()
+        faults.check_names(req.sandbox_faults)
+    if remote and "load" not in req.skip:
+        from loadtests.load_settings import check_host
+
+        for target in remote:
+            assert target.base_url is not None
+            try:
+                check_host(target.base_url, req.allow_hosts)
+            except UsageError:
+                raise
+            except Exception as exc:  # LoadError: a BulkbenchError with the fix in it
+                raise UsageError(f"{exc} (or leave the load out with --skip load)") from exc
+
+
+def _plan(profile: Profile, providers: list[str], catalog: Catalog,
+          targets: dict[str, Target]) -> list[Step]:
+    steps: list[Step] = [ContractStep(providers)]
+    for name in providers:
+        provider = catalog.provider(name)
+        has_import = any(ep.sync_max_rows is not None and ep.batch_field
+                         for ep in provider.documented_endpoints)
+        for plan in profile.throughput:
+            if plan.scenario == "import" and not has_import:
+                continue
+            steps.append(LoadStep(name, plan))
+        steps.append(LoadStep(name, profile.probe_for(targets[name].sandbox)))
+    return steps
+
+
+def _version() -> str:
+    try:
+        return metadata.version("bulkbench")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
+    """Run the whole job (see the module docstring); usage errors raise before any work."""
+    console = console or Console()
+    catalog = default_catalog()
+    profile, providers = _check_request(req, catalog)
+    config = load_config(req.config, catalog)
+    targets = resolve_targets(providers, config, req.base_url, req.api_key)
+    _check_targets(req, targets)
+    steps = _plan(profile, providers, catalog, targets)
+    folder = _run_folder(req.out)
+    sandbox = all(t.sandbox for t in targets.values())
+    spec_limits = {p.name: f"{p.rate_limit.requests}/{p.rate_limit.window_seconds:g}"
+                   for p in catalog.providers if p.rate_limit is not None}
+    notes = []
+    if sandbox and profile.probe_sandbox_rate_limit and "load" not in req.skip:
+        notes.append(f"Against the sandbox the {profile.name} profile probes a rate limit of "
+                     f"{profile.probe_sandbox_rate_limit.replace('/', ' requests per ')} s "
+                     "(not the spec's assumption) so that the probe sees several windows in "
+                     "seconds; the full profile keeps the spec's limit.")
+    if sandbox and "contract" not in req.skip:
+        notes.append("The contract suite ran against its own pair of sandboxes (one of them "
+                     "throttled, for the 429 checks); the load steps shared two others.")
+    manifest = RunManifest(
+        run_id=folder.name, started_at=time.time(), profile=profile.name,
+        providers=providers, target="sandbox" if sandbox else "remote",
+        targets={t.provider: t.base_url or "the embedded sandbox" for t in targets.values()},
+        options={"provider": req.provider, "profile": req.profile,
+                 "config": str(req.config) if req.config else None,
+                 "sla": str(req.sla) if req.sla else None, "skip": list(req.skip),
+                 "seed": req.seed, "sandbox_faults": list(req.sandbox_faults),
+                 "allow_hosts": list(req.allow_hosts), "api_key_given": req.api_key is not None},
+        steps=[StepRecord(s.stage, s.name, provider=s.provider, scenario=s.scenario)
+               for s in steps],
+        notes=notes, bulkbench_version=_version())
+    records = dict(zip(steps, manifest.steps, strict=True))
+    for step, record in records.items():
+        if step.stage in req.skip:
+            record.status, record.reason = "skipped", f"--skip {step.stage}"
+        elif (why := step.unavailable()) is not None:
+            record.status, record.reason = "not_run", why
+    write_manifest(folder, manifest)
+    console.print(f"bulkbench run ({profile.name}): {', '.join(providers)} against "
+                  f"{'the embedded sandbox' if sandbox else 'the configured provider(s)'}; "
+                  f"run folder {folder}", highlight=False, soft_wrap=True)
+
+    sandboxes = SharedSandboxes(profile.probe_sandbox_rate_limit if sandbox else None,
+                                req.sandbox_faults, req.seed)
+    ctx = StepContext(out=folder, targets=targets, sandboxes=sandboxes, config=req.config,
+                      base_url=req.base_url, api_key=req.api_key, sla=req.sla,
+                      allow_hosts=req.allow_hosts, seed=req.seed, faults=req.sandbox_faults,
+                      max_examples=profile.contract_max_examples,
+                      spec_rate_limits={} if profile.probe_sandbox_rate_limit else spec_limits)
+    stopped: StopRequested | None = None
+    keys = [(str(id(s)), s.name) for s in steps]
+    with stop_on_signals(), RunDisplay(console, keys) as display:
+        try:
+            with sandboxes:
+                for step, record in records.items():
+                    key = str(id(step))
+                    if record.status != "pending":
+                        display.end(key, record.status, record.reason)
+                        continue
+                    started = time.monotonic()
+                    display.begin(key, step.watch(ctx))
+                    try:
+                        outcome = step.run(ctx)
+                    except StopRequested:
+                        record.status = "interrupted"
+                        record.seconds = round(time.monotonic() - started, 1)
+                        display.end(key, "interrupted", "stopped")
+                        raise
+                    record.status, record.reason = outcome.status, outcome.reason
+                    record.folder, record.seconds = outcome.folder, round(
+                        time.monotonic() - started, 1)
+                    display.end(key, outcome.status, outcome.line)
+                    write_manifest(folder, manifest)
+        except StopRequested as exc:
+            stopped = exc
+            manifest.interrupted = exc.name
+            for step, record in records.items():
+                if record.status == "pending":
+                    record.status, record.reason = "not_run", f"the run was stopped by {exc.name}"
+                    display.end(str(id(step)), "not_run", record.reason)
+        manifest.finished_at = time.time()
+        secrets = [req.api_key, *sandboxes.known_secrets,
+                   *(t.key for t in targets.values())]
+        scrubbed = scrub_folder(folder, secrets)
+        if scrubbed:
+            manifest.notes.append("Keys found in " + ", ".join(sorted(scrubbed)) +
+                                  " were replaced by their redacted form.")
+        write_manifest(folder, manifest)
+        rendered = render_run(folder)
+    return RunResult(folder, manifest, rendered, stopped, scrubbed)

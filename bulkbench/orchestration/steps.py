@@ -1,0 +1,195 @@
+"""The steps of a run: the contract suite, and one load scenario of one provider.
+
+A step calls its stage's own Python API (``contract.suite_process.run_suite``,
+``bulkbench.commands.load.run_load``), imported when the step runs: a stage that does not
+import is reported as *not run* with the import error as its reason, never as passed.
+Each step's console output goes to ``logs/`` in the run folder; what it measured stays in
+the files its stage writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from bulkbench.errors import BulkbenchError
+from bulkbench.orchestration.profiles import ScenarioRun
+from bulkbench.orchestration.targets import SharedSandboxes, Target
+from reports.errors import RunFolderError
+from reports.load_results import read_load_run
+
+__all__ = ["ContractStep", "LoadStep", "Step", "StepContext", "StepOutcome"]
+
+
+@dataclass
+class StepContext:
+    """What every step needs from the run."""
+
+    out: Path
+    targets: dict[str, Target]
+    sandboxes: SharedSandboxes
+    config: Path | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    sla: Path | None = None
+    allow_hosts: list[str] = field(default_factory=list)
+    seed: int = 0
+    faults: list[str] = field(default_factory=list)
+    max_examples: int = 20
+    #: the spec's rate limit per provider, "N/SECONDS" (for the full profile's probe).
+    spec_rate_limits: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def logs(self) -> Path:
+        path = self.out / "logs"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    status: str  # "done" or "error"
+    line: str  # one line for the terminal
+    reason: str = ""
+    folder: str | None = None
+
+
+class Step:
+    stage: str
+    name: str
+    provider: str | None = None
+    scenario: str | None = None
+    module: str
+
+    def unavailable(self) -> str | None:
+        """Why the stage cannot run (it does not import), or None."""
+        try:
+            importlib.import_module(self.module)
+        except ImportError as exc:
+            return f"the {self.stage} stage is not available ({type(exc).__name__}: {exc})"
+        return None
+
+    def watch(self, ctx: StepContext) -> Path | None:
+        """A log file whose progress lines the display shows while the step runs."""
+        return None
+
+    def run(self, ctx: StepContext) -> StepOutcome:
+        raise NotImplementedError
+
+
+class ContractStep(Step):
+    stage = "contract"
+    module = "contract.suite_process"
+
+    def __init__(self, providers: list[str]) -> None:
+        self.providers = providers
+        self.name = "contract suite"
+
+    def run(self, ctx: StepContext) -> StepOutcome:
+        from contract.suite_process import run_suite
+
+        out = ctx.out / "contract"
+        suite = run_suite(self.providers, out, base_url=ctx.base_url, api_key=ctx.api_key,
+                          config=ctx.config, seed=ctx.seed, max_examples=ctx.max_examples,
+                          faults=ctx.faults)
+        log = ctx.logs / "contract.log"
+        log.write_text(suite.output, encoding="utf-8")
+        if suite.results is None:
+            return StepOutcome("error", f"no results (pytest exited {suite.pytest_exit})",
+                               f"the suite wrote no results.json (pytest exit "
+                               f"{suite.pytest_exit}); see logs/contract.log", "contract")
+        s = suite.results.get("summary", {})
+        return StepOutcome("done", f"{s.get('passed', 0)} passed, {s.get('failed', 0)} "
+                           f"failed, {s.get('skipped', 0)} skipped", folder="contract")
+
+
+@contextlib.contextmanager
+def _key_in_environment(name: str, key: str) -> Iterator[None]:
+    """``os.environ[name] = key`` for the block: the load stage reads keys from there."""
+    before = os.environ.get(name)
+    os.environ[name] = key
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+class LoadStep(Step):
+    stage = "load"
+    module = "bulkbench.commands.load"
+
+    def __init__(self, provider: str, plan: ScenarioRun) -> None:
+        self.provider = self.load_provider = provider
+        self.scenario = plan.scenario
+        self.plan = plan
+        self.name = f"{provider} {plan.scenario}"
+
+    def folder(self, ctx: StepContext) -> Path:
+        """Where the load stage writes this run (``load/<provider>-<scenario>/`` today)."""
+        expected = ctx.out / "load" / f"{self.provider}-{self.scenario}"
+        if expected.exists() or not (ctx.out / "load").is_dir():
+            return expected
+        for summary in (ctx.out / "load").rglob("summary.json"):
+            with contextlib.suppress(RunFolderError):
+                run = read_load_run(summary.parent)
+                if (run.provider, run.scenario) == (self.provider, self.scenario):
+                    return summary.parent
+        return expected
+
+    def watch(self, ctx: StepContext) -> Path | None:
+        return self.folder(ctx) / "locust.log"
+
+    def run(self, ctx: StepContext) -> StepOutcome:
+        from bulkbench.commands.load import LoadRequest, run_load
+
+        target = ctx.targets[self.load_provider]
+        probe = self.scenario == "rate_limit"
+        if target.sandbox:
+            sandbox = ctx.sandboxes.get("throttled" if probe else "main",
+                                        ctx.spec_rate_limits.get(self.load_provider))
+            base_url, key = sandbox.base_url(self.provider), sandbox.key(self.provider)
+        else:
+            assert target.base_url is not None and target.key is not None
+            base_url, key = target.base_url, target.key
+        request = LoadRequest(
+            provider=self.load_provider, scenario=self.plan.scenario, duration=self.plan.duration,
+            users=self.plan.users, base_url=base_url, config=ctx.config, out=ctx.out,
+            sla=ctx.sla, allow_hosts=list(ctx.allow_hosts), seed=ctx.seed,
+            options=list(self.plan.options))
+        log = ctx.logs / f"load-{self.provider}-{self.scenario}.log"
+        with (log.open("w", encoding="utf-8") as stream,
+              contextlib.redirect_stderr(stream),
+              _key_in_environment(target.key_env, key)):
+            console = Console(file=stream, width=110, no_color=True, highlight=False)
+            try:
+                run_load(request, console)
+            except BulkbenchError as exc:
+                return StepOutcome("error", str(exc), str(exc))
+        folder = self.folder(ctx)
+        relative = str(folder.relative_to(ctx.out))
+        try:
+            result = read_load_run(folder)
+        except RunFolderError as exc:
+            return StepOutcome("error", "no summary", f"{exc}; see logs/{log.name}", relative)
+        if probe:
+            honest = (result.rate_limit or {}).get("honest")
+            line = (f"{result.requests:,} requests, {result.rate_limited:,} answered 429; rate "
+                    f"limit {'honest' if honest else 'not honest' if honest is False else '?'}")
+        else:
+            cps = result.contacts_per_second
+            line = (f"{result.contacts:,} contacts, "
+                    f"{'—' if cps is None else f'{cps:,.0f}'} contacts/s, p99 "
+                    f"{'—' if result.latency.p99 is None else f'{result.latency.p99:,.1f}'} ms")
+        if result.sla is not None and not result.sla.passed:
+            line += "; SLA not met"
+        return StepOutcome("done", line, folder=relative)
+
