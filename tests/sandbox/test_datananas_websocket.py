@@ -268,6 +268,17 @@ def test_an_invalid_or_missing_token_closes_with_policy_violation(
     assert run(attempt(ws_url(server, "").split("?")[0])) == 1008
 
 
+def test_no_per_message_compression_is_negotiated(server: SandboxProcess) -> None:
+    async def extensions() -> str | None:
+        token = server.key("datananas")
+        async with connect(ws_url(server, token), compression="deflate") as ws:
+            assert ws.request is not None and ws.response is not None
+            assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
+            return ws.response.headers.get("Sec-WebSocket-Extensions")
+
+    assert run(extensions()) is None
+
+
 def test_lowered_quotas_answer_402_with_their_reasons(server: SandboxProcess) -> None:
     import httpx
 
