@@ -3,8 +3,9 @@
 Each provider of the catalog is mounted at ``/<provider>`` (``/leadlex``, ``/datananas``,
 ``/sociocs``): its base URL is ``http://HOST:PORT/<provider>`` and the spec's paths hang
 below it. The inspection API is at ``/_sandbox`` (``sandbox/inspect.py``). Anything not
-found, or a method a path does not serve, is answered in the provider's envelope; every
-response carries ``X-Request-ID`` (the client's, when it sent a sane one).
+found (404), or a method a path does not serve (405 with ``Allow``), is answered in the
+provider's envelope with a code its spec allows (NOTES.md X5); every response carries
+``X-Request-ID`` (the client's, when it sent a sane one).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract.catalog import Catalog, default_catalog
+from contract.catalog import Catalog, Provider, default_catalog
 from sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
 from sandbox.inspect import admin_app
 from sandbox.pipeline import endpoint_route, error_response
@@ -66,6 +67,17 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def _no_operation_code(provider: Provider) -> str:
+    """The code of a 404 (no such path) or 405 (a method the path does not serve, with
+    ``Allow``): one the provider's spec allows (NOTES.md X5): ``not_found`` where the
+    provider has it, else ``validation_error`` (the request is wrong, not a resource)."""
+    codes = {code for ep in provider.endpoints for code in ep.all_error_codes()}
+    for code in ("not_found", "validation_error"):
+        if code in codes or not codes:
+            return code
+    return GENERIC_CODES[404]
+
+
 def sandbox_of(app: Starlette) -> Sandbox:
     """The :class:`Sandbox` behind an app made by :func:`create_app`."""
     sandbox: Sandbox = app.state.sandbox
@@ -96,12 +108,17 @@ def create_app(settings: SandboxSettings | None = None, *, catalog: Catalog | No
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
         code = GENERIC_CODES.get(status, "error")
-        message = {404: "Not found", 405: "Method not allowed"}.get(
+        message = {404: "Not found"}.get(
             status, exc.detail if isinstance(exc, HTTPException) else "internal error")
+        if status == 405:
+            message = (f"Method {request.method} is not allowed here"
+                       f" (Allow: {headers.get('Allow', '')})")
         first = request.url.path.strip("/").split("/", 1)[0]
         provider = next((p for p in catalog.providers if p.name == first), None)
         if provider is None:
             return render_error("leadlex", status, code, message, None, headers)
+        if status in (404, 405):
+            code = _no_operation_code(provider)
         return error_response(sandbox, provider, None,
                               SandboxHTTPError(status, code, message), headers)
 

@@ -167,3 +167,43 @@ def test_provider_options() -> None:
     for bad in ("nokey", "=1", "a b=1"):
         with pytest.raises(SandboxError, match="--option"):
             parse_options([bad])
+
+
+def _codes(provider_name: str) -> set[str]:
+    provider = CATALOG.provider(provider_name)
+    return {code for ep in provider.endpoints for code in ep.all_error_codes()}
+
+
+def _code_of(provider_name: str, body: dict[str, object]) -> object:
+    envelope = CATALOG.provider(provider_name).error_envelope
+    if envelope == "sociocs":
+        assert body["status"] == "error" and body["errors"]
+        return None
+    inner = body["error"] if envelope == "leadlex" else body
+    assert isinstance(inner, dict) and inner["message"]
+    return inner["code" if envelope == "leadlex" else "reason"]
+
+
+@pytest.mark.anyio
+async def test_undocumented_methods_and_paths_get_405_and_404_with_an_enum_code(
+        make_env: MakeEnv) -> None:
+    """NOTES.md X5: 405 with Allow (404 for an unknown path), in the provider's envelope,
+    with a code the provider's spec allows; decided before authentication."""
+    async with make_env() as env:
+        for ep in CATALOG.endpoints():
+            path = f"/{ep.provider}" + ep.path.replace("{id}", env.lists(ep.provider)[0]
+                                                        if ep.provider == "leadlex" else "x")
+            path = path.replace("{job_id}", "imp_x")
+            for method in ("DELETE", "PUT", "PATCH", "POST"):
+                if method == ep.method:
+                    continue
+                r = await env.client.request(method, path)
+                assert r.status_code == 405, (method, path, r.text)
+                assert ep.method in r.headers["allow"].split(", ")
+                code = _code_of(ep.provider, r.json())
+                assert code is None or code in _codes(ep.provider), (ep.key, code)
+        for provider in CATALOG.providers:
+            r = await env.client.get(f"/{provider.name}/no/such/path")
+            assert r.status_code == 404
+            code = _code_of(provider.name, r.json())
+            assert code is None or code in _codes(provider.name), (provider.name, code)
