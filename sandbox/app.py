@@ -134,9 +134,17 @@ def create_app(settings: SandboxSettings | None = None, *, catalog: Catalog | No
         finally:
             await sandbox.stop()
 
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error, Exception: internal_error})
+    app = _SandboxApp(routes=routes, lifespan=lifespan,
+                      exception_handlers={HTTPException: http_error, Exception: internal_error})
     app.router.redirect_slashes = False
     app.state.sandbox = sandbox
-    app.add_middleware(RequestIdMiddleware, sandbox=sandbox)
     return app
+
+
+class _SandboxApp(Starlette):
+    """Starlette with :class:`RequestIdMiddleware` outside all of its stack: a 500 that
+    Starlette's outermost ``ServerErrorMiddleware`` answers (an exception in a raw or
+    inspection route, or in a middleware) carries ``X-Request-ID`` too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestIdMiddleware(super().build_middleware_stack(), self.state.sandbox)

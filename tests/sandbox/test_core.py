@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
+import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from contract.catalog import default_catalog
 from sandbox import faults
+from sandbox.app import create_app, sandbox_of
 from sandbox.auth import credential_from_headers, provider_scopes
 from sandbox.errors import SandboxError, error_body
 from sandbox.ids import is_uuid, uuid7_batch
 from sandbox.plugin import Call, ProviderPlugin
+from sandbox.providers import load_plugins
 from sandbox.rate_limit import FixedWindowLimiter
 from sandbox.settings import SandboxSettings, parse_rate_limit
 from tests.sandbox.conftest import MakeEnv
@@ -207,3 +214,25 @@ async def test_undocumented_methods_and_paths_get_405_and_404_with_an_enum_code(
             assert r.status_code == 404
             code = _code_of(provider.name, r.json())
             assert code is None or code in _codes(provider.name), (provider.name, code)
+
+
+@pytest.mark.anyio
+async def test_a_500_outside_the_pipeline_carries_the_request_id(tmp_path: Path) -> None:
+    boom = ProviderPlugin("leadlex")
+
+    async def explode(request: Request) -> Response:
+        raise RuntimeError("a raw route's bug (this test's)")
+
+    boom.route(Route("/v1/explode", explode))
+    boom.admin_route(Route("/explode", explode))
+    app = create_app(SandboxSettings(data_dir=tmp_path, seed=1),
+                     plugins=[*load_plugins(), boom])
+    admin = {"Authorization": f"Bearer {sandbox_of(app).admin_key}"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            r = await client.get("/leadlex/v1/explode", headers={"X-Request-ID": "trace-500"})
+            assert r.status_code == 500 and r.headers["x-request-id"] == "trace-500"
+            assert r.json()["error"]["code"] == "internal_error"
+            r = await client.get("/_sandbox/leadlex/explode", headers=admin)
+            assert r.status_code == 500 and len(r.headers["x-request-id"]) == 32
