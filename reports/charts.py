@@ -80,7 +80,10 @@ class _Scale:
             if high <= low:
                 low, high = (low - 1, high + 1) if low != 0 else (0.0, 1.0)
             step = self._step(low, high)
-            low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+            top = math.ceil(high / step) * step
+            if top - high < step * 0.05:  # room above the highest point
+                top += step
+            low, high = math.floor(low / step) * step, top
         self.low, self.high, self.start, self.end = low, high, start, end
 
     @staticmethod

@@ -10,22 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
 
-from bulkbench.errors import UsageError
+from bulkbench.errors import BulkbenchError, UsageError
 from bulkbench.orchestration.display import RunDisplay
 from bulkbench.orchestration.profiles import PROFILES, Profile
 from bulkbench.orchestration.secrets import scrub_folder
 from bulkbench.orchestration.signals import StopRequested, stop_on_signals
-from bulkbench.orchestration.steps import ContractStep, LoadStep, Step, StepContext
+from bulkbench.orchestration.steps import (
+    ContractStep,
+    LoadStep,
+    Step,
+    StepContext,
+    StepOutcome,
+)
 from bulkbench.orchestration.targets import SharedSandboxes, Target, resolve_targets
 from contract.catalog import Catalog, default_catalog
 from contract.config import load_config
 from reports.render import Rendered, render_run
+from reports.run_folder import KNOWN_PROVIDERS
 from reports.run_manifest import RunManifest, StepRecord, write_manifest
 
 __all__ = ["STAGES", "RunRequest", "RunResult", "run_pipeline"]
@@ -75,7 +83,9 @@ def _run_folder(out: Path | None) -> Path:
 
 
 def _providers(catalog: Catalog, choice: str) -> list[str]:
-    names = [p.name for p in catalog.providers]
+    known = [p.name for p in catalog.providers]
+    names = [p for p in KNOWN_PROVIDERS if p in known] + [
+        p for p in known if p not in KNOWN_PROVIDERS]
     if choice == "all":
         return names
     if choice not in names:
@@ -144,6 +154,20 @@ def _version() -> str:
         return "unknown"
 
 
+def _run_step(step: Step, ctx: StepContext) -> StepOutcome:
+    """Run ``step``; an error of its stage becomes the step's error, never the run's end
+    (a traceback, for what no user caused, goes to logs/ beside the step's output)."""
+    try:
+        return step.run(ctx)
+    except BulkbenchError as exc:
+        return StepOutcome("error", str(exc), str(exc))
+    except Exception as exc:
+        name = f"{step.stage}-{step.name.replace(' ', '-')}.traceback.txt"
+        (ctx.logs / name).write_text(traceback.format_exc(), encoding="utf-8")
+        why = f"{type(exc).__name__}: {exc} (a bug; traceback in logs/{name})"
+        return StepOutcome("error", why, why)
+
+
 def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     """Run the whole job (see the module docstring); usage errors raise before any work."""
     console = console or Console()
@@ -209,7 +233,7 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                     started = time.monotonic()
                     display.begin(key, step.watch(ctx))
                     try:
-                        outcome = step.run(ctx)
+                        outcome = _run_step(step, ctx)
                     except StopRequested:
                         record.status = "interrupted"
                         record.seconds = round(time.monotonic() - started, 1)

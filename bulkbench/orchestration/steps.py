@@ -18,7 +18,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bulkbench.errors import BulkbenchError
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.targets import SharedSandboxes, Target
 from reports.errors import RunFolderError
@@ -100,10 +99,12 @@ class ContractStep(Step):
                           faults=ctx.faults)
         log = ctx.logs / "contract.log"
         log.write_text(suite.output, encoding="utf-8")
-        if suite.results is None:
-            return StepOutcome("error", f"no results (pytest exited {suite.pytest_exit})",
-                               f"the suite wrote no results.json (pytest exit "
-                               f"{suite.pytest_exit}); see logs/contract.log", "contract")
+        if suite.results is None or suite.pytest_exit not in (0, 1):
+            last = (suite.output.strip().splitlines() or ["no output"])[-1]
+            why = (f"the suite did not finish (pytest exit {suite.pytest_exit}): {last}; "
+                   "see logs/contract.log")
+            return StepOutcome("error", f"did not finish (pytest exit {suite.pytest_exit})",
+                               why, "contract")
         s = suite.results.get("summary", {})
         return StepOutcome("done", f"{s.get('passed', 0)} passed, {s.get('failed', 0)} "
                            f"failed, {s.get('skipped', 0)} skipped", folder="contract")
@@ -170,10 +171,7 @@ class LoadStep(Step):
               contextlib.redirect_stderr(stream),
               _key_in_environment(target.key_env, key)):
             console = Console(file=stream, width=110, no_color=True, highlight=False)
-            try:
-                run_load(request, console)
-            except BulkbenchError as exc:
-                return StepOutcome("error", str(exc), str(exc))
+            run_load(request, console)
         folder = self.folder(ctx)
         relative = str(folder.relative_to(ctx.out))
         try:
