@@ -17,7 +17,7 @@ The decisions are the spec's (``leadlex.yaml``) and NOTES.md L7-L19, L26:
   add-to-list and ``/_sandbox/leadlex/contacts`` see them.
 
 :class:`ImportRows` is both the synchronous import's rows and a queued job's
-``import_jobs.ImportPlan``: rows are built lazily from the body (a CSV is parsed as its
+``import_worker.ImportPlan``: rows are built lazily from the body (a CSV is parsed as its
 rows are consumed, a large ``rows`` array a chunk at a time), so a queued import never
 holds all its rows at once.
 """
@@ -122,7 +122,7 @@ class ImportRows:
     """The rows of one import, checked as they are read, and how to import some of them.
 
     Rows are built lazily from the body (a CSV is parsed as its rows are consumed), so a
-    queued import never holds all its rows at once; see ``import_jobs.ImportPlan``.
+    queued import never holds all its rows at once; see ``import_worker.ImportPlan``.
     """
 
     def __init__(self, sandbox: Sandbox, body: Mapping[str, Any]) -> None:

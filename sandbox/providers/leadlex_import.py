@@ -5,9 +5,9 @@ The endpoint glues four parts together, each in its own module:
 - the rows, their checks, matching and storage: ``sandbox/import_rows.py`` (NOTES.md
   L7-L19, L26);
 - jobs: up to ``sync_max_rows`` (catalog) rows are imported in the request, in one
-  transaction with their job (``completed``); more are queued (``sandbox/import_jobs.py``)
-  and answered ``{job_id, status: queued}``; ``import.completed`` is then POSTed by
-  ``sandbox/webhooks.py``;
+  transaction with their job (``completed``); more are queued (``sandbox/import_jobs.py``),
+  answered ``{job_id, status: queued}`` and run by ``sandbox/import_worker.py``;
+  ``import.completed`` is then POSTed by ``sandbox/webhooks.py``;
 - ``Idempotency-Key``: ``sandbox/idempotency.py`` (NOTES.md L15).
 
 A large body's ``rows`` are never parsed whole (``chunked_batch``, ``sandbox/batch_chunks.py``):
@@ -35,7 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from contract.catalog import Endpoint
-from sandbox import faults, idempotency, import_jobs, webhooks
+from sandbox import faults, idempotency, import_jobs, import_worker, webhooks
 from sandbox.body import Problem
 from sandbox.errors import SandboxHTTPError
 from sandbox.import_rows import ImportRows
@@ -81,7 +81,7 @@ class _Runtime:
     """Per-sandbox state: the endpoint, the worker, the sender, the Idempotency-Key locks."""
 
     endpoint: Endpoint
-    worker: import_jobs.ImportWorker | None = None
+    worker: import_worker.ImportWorker | None = None
     sender: webhooks.WebhookSender | None = None
     locks: idempotency.KeyLocks = field(default_factory=idempotency.KeyLocks)
 
@@ -94,7 +94,7 @@ def _runtime(sandbox: Sandbox) -> _Runtime:
     return rt
 
 
-def _prepare(sandbox: Sandbox) -> import_jobs.Prepare:
+def _prepare(sandbox: Sandbox) -> import_worker.Prepare:
     """The worker's way back from a stored raw body to the import's rows."""
     def prepare(raw: bytes) -> ImportRows:
         return ImportRows.from_raw(sandbox, raw)
@@ -187,7 +187,7 @@ async def _start(sandbox: Sandbox) -> None:
     provider = sandbox.catalog.provider(PROVIDER)
     rt.sender = webhooks.WebhookSender(sandbox, {
         import_jobs.EVENT: webhooks.webhook_headers(provider, import_jobs.EVENT)})
-    rt.worker = import_jobs.ImportWorker(sandbox, _prepare(sandbox), rt.sender.notify)
+    rt.worker = import_worker.ImportWorker(sandbox, _prepare(sandbox), rt.sender.notify)
     rt.sender.start()
     await rt.worker.start()
 
