@@ -164,9 +164,11 @@ def _bands(bands: Sequence[Band], x: _Scale) -> str:
         if x1 <= x0:
             continue
         parts.append(f'<rect class="band b{index % 2}" x="{x0:.1f}" y="{TOP}" '
-                     f'width="{x1 - x0:.1f}" height="{HEIGHT - BOTTOM - TOP}"/>'
-                     f'<text class="band-label" x="{(x0 + x1) / 2:.1f}" y="{TOP + 11}" '
-                     f'text-anchor="middle">{escape(band.label)}</text>')
+                     f'width="{x1 - x0:.1f}" height="{HEIGHT - BOTTOM - TOP}">'
+                     f"<title>{escape(band.label)}</title></rect>")
+        if x1 - x0 >= 6 * len(band.label) + 4:  # a label only where it fits
+            parts.append(f'<text class="band-label" x="{(x0 + x1) / 2:.1f}" y="{TOP + 11}" '
+                         f'text-anchor="middle">{escape(band.label)}</text>')
     parts.append("</g>")
     return "".join(parts)
 

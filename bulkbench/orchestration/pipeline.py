@@ -222,9 +222,9 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                       spec_rate_limits={} if profile.probe_sandbox_rate_limit else spec_limits)
     stopped: StopRequested | None = None
     keys = [(str(id(s)), s.name) for s in steps]
-    with stop_on_signals(), RunDisplay(console, keys) as display:
+    with stop_on_signals() as guard, RunDisplay(console, keys) as display:
         try:
-            with sandboxes:
+            try:
                 for step, record in records.items():
                     key = str(id(step))
                     if record.status != "pending":
@@ -244,6 +244,9 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                         time.monotonic() - started, 1)
                     display.end(key, outcome.status, outcome.line)
                     write_manifest(folder, manifest)
+            finally:
+                guard.shield()  # cleaning up from here: no signal cuts it short
+                sandboxes.close()
         except StopRequested as exc:
             stopped = exc
             manifest.interrupted = exc.name

@@ -4,8 +4,9 @@ The first SIGINT or SIGTERM raises :class:`StopRequested` (a ``KeyboardInterrupt
 the main thread, wherever the run is: the step in progress unwinds through its own
 cleanup (the contract suite's subprocess is killed and its sandboxes stopped, locust is
 terminated), the shared sandboxes stop, and the report is still written, marked
-incomplete. Later signals are acknowledged and ignored, so that this cleanup (bounded by
-the steps' own timeouts) is not cut short.
+incomplete. Once the run is cleaning up (``SignalGuard.shield``), and after the first
+signal, signals are acknowledged and ignored, so that the cleanup (bounded by the steps'
+own timeouts) is not cut short.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["StopRequested", "stop_on_signals"]
+__all__ = ["SignalGuard", "StopRequested", "stop_on_signals"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -30,24 +31,35 @@ class StopRequested(KeyboardInterrupt):
         self.name = signal.Signals(signum).name
 
 
-@contextmanager
-def stop_on_signals() -> Iterator[list[int]]:
-    """Within the block, the first SIGINT/SIGTERM raises ``StopRequested``; the list it
-    yields collects every signal received."""
-    received: list[int] = []
+class SignalGuard:
+    """Turns the first signal into ``StopRequested`` until ``shield`` is called."""
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        if len(received) == 1:
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.shielded = False
+
+    def shield(self) -> None:
+        """From now on signals are noted, never raised (the run is cleaning up)."""
+        self.shielded = True
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        if not self.shielded:
+            self.shielded = True
             raise StopRequested(signum)
-        if len(received) == 2:
-            sys.stderr.write("\nstill stopping cleanly (child processes, sandbox, report)…\n")
+        if len(self.received) == 1 or self.received.count(signum) == 2:
+            sys.stderr.write("\nstopping cleanly (child processes, sandbox, report)…\n")
 
+
+@contextmanager
+def stop_on_signals() -> Iterator[SignalGuard]:
+    """Within the block, the first SIGINT/SIGTERM raises ``StopRequested``."""
+    guard = SignalGuard()
     previous = {s: signal.getsignal(s) for s in _SIGNALS}
     for s in _SIGNALS:
-        signal.signal(s, handler)
+        signal.signal(s, guard)
     try:
-        yield received
+        yield guard
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
