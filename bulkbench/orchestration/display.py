@@ -171,7 +171,7 @@ def _ok(text: str, ok: bool | None) -> Text:
 
 def print_summary(console: Console, rendered: Rendered) -> None:
     """The per-provider table, the verdict and its reasons, and where the report is."""
-    table = Table(title="bulkbench run", title_justify="left")
+    table = Table(title=f"bulkbench: run {rendered.run.run_id}", title_justify="left")
     for column in ("provider", "contract checks", "peak contacts/s", "p99 there", "rate limit",
                    "SLA"):
         table.add_column(column, justify="right" if "contacts/s" in column or "p99" in column
