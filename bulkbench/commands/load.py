@@ -17,6 +17,7 @@ import datetime as dt
 import math
 import os
 import sys
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,8 +166,11 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
             limit = req.sandbox_rate_limit
             if limit is None and probe and provider.rate_limit is not None:
                 limit = f"{provider.rate_limit.requests}/{provider.rate_limit.window_seconds:g}"
+            # the sandbox's folder holds its keys (sandbox.json): never inside the run folder
+            data_dir = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="bulkbench-sandbox-")))
             sandbox = stack.enter_context(start_sandbox(
-                out / "sandbox", rate_limit=limit, faults=req.sandbox_faults,
+                data_dir, rate_limit=limit, faults=req.sandbox_faults,
                 latency_ms=req.sandbox_latency_ms))
             base_url = sandbox.base_url(provider.name)
             key = sandbox.key(provider.name)
@@ -176,10 +180,9 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
                 lists = sandbox.lists(provider.name)
                 values["list-id"] = lists[0] if lists else ""
             channel = sandbox.info["providers"][provider.name].get("websocket") or {}
-            if channel.get("path") and not values.get("ws-url"):
-                origin = str(sandbox.info["origin"]).replace("http", "ws", 1)
-                values["ws-url"] = origin + str(channel["path"])
-            console.print(f"sandbox serving at {base_url} (data in {out / 'sandbox'})")
+            if channel.get("url") and not values.get("ws-url"):
+                values["ws-url"] = str(channel["url"])
+            console.print(f"sandbox serving at {base_url}")
         caps = caps_for(base_url)
         if duration > caps.max_duration_s:
             raise LoadError(f"--duration {req.duration}: at most {caps.max_duration_s:g} s "

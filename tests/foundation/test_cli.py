@@ -64,19 +64,3 @@ def test_unknown_option_is_a_usage_error(capsys):
 def test_every_subcommand_has_help(name, capsys):
     assert main([name, "--help"]) == 0
     assert name in capsys.readouterr().out
-
-
-def test_unbuilt_subcommand_is_one_line_exit_2(capsys):
-    # `report` belongs to issue 8; when it is built, point this at another unbuilt one
-    # or delete it together with bulkbench/commands/_not_built.py.
-    assert main(["report"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "not built yet" in err
-    assert len(err.splitlines()) == 1
-
-
-def test_run_runs_what_exists_and_names_the_rest(capsys):
-    assert main(["run"]) == 0
-    out = capsys.readouterr().out
-    assert "5 documented endpoints" in out
-    assert "not built yet" in out

@@ -7,6 +7,7 @@ Counts are checked against the sandbox's own (``/_sandbox/counts``).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,11 @@ def _probe(tmp_path: Path, capsys: pytest.CaptureFixture[str], *faults: str) -> 
     assert main(argv) == 0, capsys.readouterr().out
     summary = read_json(tmp_path / "load" / "leadlex-rate_limit" / "summary.json")
     assert (tmp_path / "load" / "leadlex-rate_limit" / "rate_limit.json").is_file()
+    # the sandbox the command started keeps its keys outside the run folder
+    assert not list(tmp_path.rglob("sandbox.json"))
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert not re.search(rb"wbk_[A-Za-z0-9]{8,}", path.read_bytes()), path
     probe: dict = summary["rate_limit"]
     return probe
 
@@ -165,12 +171,6 @@ def test_rate_limit_probe_finds_an_honest_limit(tmp_path, capsys):
     ("rate_limit_not_enforced", "enforced"),
 ])
 def test_rate_limit_probe_reports_a_dishonest_limit(tmp_path, capsys, fault, broken):
-    from sandbox.faults import FAULTS
-    from sandbox.providers import load_plugins
-
-    load_plugins()
-    if fault not in FAULTS:
-        pytest.skip(f"the sandbox has no fault {fault}")
     probe = _probe(tmp_path, capsys, fault)
     assert probe["honest"] is False
     assert probe[broken] is False
