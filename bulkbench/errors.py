@@ -3,10 +3,17 @@
 Each stage raises its own small exception types, all below :class:`BulkbenchError`::
 
     BulkbenchError
-    ├── contract.catalog.CatalogError        a spec file is missing, malformed or inconsistent
-    ├── bulkbench.config.ConfigError         the provider config (TOML) is invalid
-    ├── bulkbench.cli.NotBuiltYet            a subcommand that is not built yet
-    └── (later stages add their own here: SandboxError, GeneratorError, …)
+    ├── UsageError                                 the command line or its inputs are wrong
+    ├── contract.catalog.CatalogError              a spec is missing, malformed or inconsistent
+    ├── contract.config.ConfigError                the provider config (TOML) is invalid
+    ├── contract.target.SuiteConfigError           the contract suite cannot reach its target
+    ├── contract.suite_process.SuiteCrashed        the contract suite's pytest process crashed
+    ├── generators.errors.GeneratorError           a batch or case cannot be generated
+    ├── sandbox.errors.SandboxError                the sandbox cannot start as asked
+    ├── loadtests.load_settings.LoadError          a load run is misconfigured or unsafe
+    ├── loadtests.sla_thresholds.SlaError          the SLA file is invalid
+    ├── bulkbench.commands.load.LoadRunFailed      locust did not run to its end
+    └── reports.errors.ReportError                 a run folder cannot be read or rendered
 
 The command line turns any of them into one clear line and an exit code (never a
 traceback): ``exit_code`` says which.

@@ -1,11 +1,165 @@
-"""`bulkbench contract`: Run the contract suite against a provider."""
+"""`bulkbench contract`: run the contract suite against the sandbox or a real provider.
+
+Without ``--base-url`` (and no base URL in ``--config``) the sandbox is started for the
+run; otherwise the suite runs against the given provider with the key from ``--api-key``
+or the environment variable the config names. The suite runs as a pytest subprocess
+(``contract/``) and writes ``results.json`` and ``junit.xml`` into ``--out``; this command
+prints a summary and decides the exit code: 0 conformant, 1 a check failed (or the suite
+could not finish), 2 a usage or configuration error.
+"""
 
 from __future__ import annotations
 
-import typer
+import time
+from pathlib import Path
+from typing import Annotated, Any
 
-from bulkbench.commands._not_built import register_stub
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bulkbench.errors import UsageError
+from contract.target import PROVIDERS
+
+__all__ = ["register", "render_summary"]
+
+_MAX_FAILURES_SHOWN = 25
+
+
+def _default_out() -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return Path("reports") / "runs" / stamp / "contract"
+
+
+def render_summary(results: dict[str, Any], console: Console) -> None:
+    """The per-endpoint table and the failed checks of a ``results.json``."""
+    table = Table(title="contract suite", title_justify="left")
+    for column in ("provider", "endpoint", "passed", "failed", "skipped"):
+        table.add_column(column, justify="right" if column in ("passed", "failed", "skipped")
+                         else "left")
+    rows: dict[tuple[str, str], dict[str, int]] = {}
+    for record in results.get("results", []):
+        key = (str(record["provider"]), str(record["endpoint"]))
+        entry = rows.setdefault(key, {"passed": 0, "failed": 0, "skipped": 0})
+        entry[str(record["status"])] = entry.get(str(record["status"]), 0) + 1
+    for (provider, endpoint), counts in rows.items():
+        failed = counts["failed"]
+        table.add_row(provider, endpoint.split(".", 1)[1], str(counts["passed"]),
+                      f"[bold red]{failed}[/]" if failed else "0", str(counts["skipped"]))
+    console.print(table)
+    failures = [r for r in results.get("results", []) if r["status"] == "failed"]
+    if failures:
+        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for record in failures:
+            grouped.setdefault((str(record["check"]), str(record["endpoint"])), []).append(record)
+        fail_table = Table(title="failed checks", title_justify="left")
+        fail_table.add_column("check", no_wrap=True)
+        fail_table.add_column("endpoint", no_wrap=True)
+        fail_table.add_column("n", justify="right")
+        fail_table.add_column("first failure")
+        for (name, endpoint), records in list(grouped.items())[:_MAX_FAILURES_SHOWN]:
+            first = records[0]
+            case = str(first.get("case") or "")
+            what = str((first.get("failure") or {}).get("title", ""))
+            if case:
+                what += f" ({case[len(endpoint) + 1:]})"
+            fail_table.add_row(name, endpoint, str(len(records)), what)
+        console.print(fail_table)
+        if len(grouped) > _MAX_FAILURES_SHOWN:
+            console.print(f"… and {len(grouped) - _MAX_FAILURES_SHOWN} more in results.json")
+    summary = results.get("summary", {})
+    console.print(f"{summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed, "
+                  f"{summary.get('skipped', 0)} skipped")
+
+
+def _pytest_error(output: str) -> str | None:
+    for line in output.splitlines():
+        if line.startswith("ERROR: ") or line.startswith("error: "):
+            return line.split(": ", 1)[1].strip()
+    return None
 
 
 def register(app: typer.Typer) -> None:
-    register_stub(app, "contract", "Run the contract suite against a provider.", "issue 6")
+    @app.command("contract")
+    def contract(
+        provider: Annotated[str, typer.Option(
+            "--provider", "-p", help="leadlex, datananas, sociocs or all.")] = "all",
+        base_url: Annotated[str | None, typer.Option(
+            "--base-url", help="The provider's base URL (default: start the sandbox).")] = None,
+        api_key: Annotated[str | None, typer.Option(
+            "--api-key", help="The provider's key (default: from the environment variable "
+                              "the config names).")] = None,
+        config: Annotated[Path | None, typer.Option(
+            "--config", help="The provider config (TOML).")] = None,
+        out: Annotated[Path | None, typer.Option(
+            "--out", help="Where results.json and junit.xml go (default: "
+                          "reports/runs/<UTC time>/contract).")] = None,
+        seed: Annotated[int, typer.Option(help="Seed of every generated request.")] = 0,
+        max_examples: Annotated[int, typer.Option(
+            "--max-examples", help="Schemathesis examples per endpoint and mode.")] = 20,
+        timeout: Annotated[float | None, typer.Option(
+            "--timeout", metavar="S", help="Seconds each request may take.")] = None,
+        job_timeout: Annotated[float | None, typer.Option(
+            "--job-timeout", metavar="S",
+            help="Seconds to wait for a queued import and its webhook.")] = None,
+        check: Annotated[list[str] | None, typer.Option(
+            "--check", help="Run only this check (repeatable).")] = None,
+        webhook_listen: Annotated[str | None, typer.Option(
+            "--webhook-listen", metavar="HOST:PORT",
+            help="Real provider: where the harness receives import.completed (the URL "
+                 "registered with the provider must reach it).")] = None,
+        probe_rate_limit: Annotated[bool, typer.Option(
+            "--probe-rate-limit",
+            help="Real provider: exhaust its rate limit once to check the 429.")] = False,
+        sandbox_fault: Annotated[list[str] | None, typer.Option(
+            "--sandbox-fault", hidden=True,
+            help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
+    ) -> int:
+        """Run the contract suite: does the provider do what its documentation promises?"""
+        from contract.results import read_results
+        from contract.suite_process import SuiteCrashed, run_suite
+
+        if provider not in (*PROVIDERS, "all"):
+            raise UsageError(f"--provider {provider!r}: expected one of "
+                             f"{', '.join(PROVIDERS)} or all")
+        if max_examples < 1:
+            raise UsageError("--max-examples must be at least 1")
+        if timeout is not None and timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
+        if config is not None and not config.is_file():
+            raise UsageError(f"--config {config}: no such file")
+        if sandbox_fault:
+            from sandbox import faults
+            from sandbox.providers import load_plugins
+
+            load_plugins()
+            faults.check_names(sandbox_fault)
+        providers = list(PROVIDERS) if provider == "all" else [provider]
+        out_dir = out or _default_out()
+        console = Console(highlight=False)
+        extra: list[str] = []
+        if webhook_listen is not None:
+            extra += ["--webhook-listen", webhook_listen]
+        if probe_rate_limit:
+            extra.append("--probe-rate-limit")
+        run = run_suite(providers, out_dir, base_url=base_url, api_key=api_key, config=config,
+                        seed=seed, max_examples=max_examples, timeout=timeout,
+                        job_timeout=job_timeout, faults=sandbox_fault or (),
+                        checks=check or (), extra_args=extra)
+        if run.pytest_exit == 4:
+            raise UsageError(_pytest_error(run.output) or "the suite refused its options")
+        if run.pytest_exit == 5:
+            raise UsageError("no check matched (see --check)")
+        if run.results is None or run.pytest_exit not in (0, 1):
+            last = _pytest_error(run.output) or (run.output.strip().splitlines() or ["?"])[-1]
+            raise SuiteCrashed(f"the contract suite did not finish (pytest exit "
+                               f"{run.pytest_exit}): {last}")
+        results = read_results(run.results_path)
+        target = "the sandbox" if run.sandbox else (base_url or "the configured provider")
+        console.print(f"contract suite against {target} ({', '.join(providers)}), seed {seed}"
+                      f", {run.seconds:.1f} s")
+        render_summary(results, console)
+        console.print(f"results: {run.results_path}")
+        console.print(f"junit:   {run.junit_path}")
+        failed = int(results.get("summary", {}).get("failed", 0))
+        return 1 if failed or run.pytest_exit != 0 else 0

@@ -1,0 +1,58 @@
+"""Authentication and permissions: an unknown or missing key is a 401, a key without the
+write permission a 403, each in the envelope with its documented code. (Workspace
+isolation: ``list_not_in_workspace_404`` and ``other_workspace_job_404``.)"""
+
+from __future__ import annotations
+
+import secrets
+
+from contract.checks.envelopes import envelope_problems
+from contract.checks.registry import CheckContext, check
+from contract.checks.samples import valid_request
+
+__all__: list[str] = []
+
+
+def _made_up_key(ctx: CheckContext) -> str:
+    scheme = ctx.client.auth
+    prefix = scheme.key_prefix if scheme is not None and scheme.key_prefix else ""
+    return prefix + secrets.token_hex(16)
+
+
+@check(group="auth", endpoints=lambda ep: ep.auth is not None,
+       doc=("Invalid or expired API key", "Invalid API key", "Authentication failed"),
+       note="NOTES L2/D8: an unknown or missing key is a 401")
+def unknown_key_401(ctx: CheckContext) -> None:
+    """A made-up key, and no key at all, get 401 with the documented code."""
+    envelope = ctx.target.provider.error_envelope
+    for what, key, role in (("a made-up key", _made_up_key(ctx), "full"),
+                            ("no key", None, None)):
+        exchange = valid_request(ctx, ctx.endpoint, role=role, key=key)
+        if exchange is None:
+            ctx.need("list")
+            return
+        ctx.expect(exchange.status == 401, "not refused with 401",
+                   f"{what} answered {exchange.status}", exchange)
+        problems = envelope_problems(envelope, ctx.endpoint, 401, exchange.json())
+        ctx.expect(not problems, "401 not in the documented envelope",
+                   f"{what}: " + "; ".join(problems), exchange)
+
+
+@check(group="auth", endpoints=lambda ep: ep.required_scope is not None,
+       needs=("read_only_key",),
+       doc=("Missing `contacts:write` permission", "Missing `write:contacts` permission",
+            "Missing `write` permission"),
+       note="NOTES L1: the write endpoints need contacts:write; without it, 403")
+def read_only_key_403(ctx: CheckContext) -> None:
+    """A valid key without the write permission gets 403 insufficient_permissions."""
+    exchange = valid_request(ctx, ctx.endpoint, role="read_only")
+    if exchange is None:
+        ctx.need("list")
+        return
+    ctx.expect(exchange.status == 403, "write allowed without the permission",
+               f"a key without {ctx.endpoint.required_scope} answered {exchange.status}",
+               exchange)
+    problems = envelope_problems(ctx.target.provider.error_envelope, ctx.endpoint, 403,
+                                 exchange.json())
+    ctx.expect(not problems, "403 not in the documented envelope", "; ".join(problems),
+               exchange)

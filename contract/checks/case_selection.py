@@ -1,0 +1,80 @@
+"""Selectors of edge cases and endpoints, and the one way a case-driven check enforces a
+case's expected outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from contract.case_runner import run_case
+from contract.catalog import Endpoint
+from contract.checks.registry import CheckContext
+from generators import Case, Outcome
+
+__all__ = [
+    "NOT_RUN",
+    "enforce_case",
+    "has_batch",
+    "is_endpoint",
+    "named",
+    "outcome_in",
+    "tagged",
+]
+
+
+#: edge cases the suite leaves out on purpose, with the reason (reported as skipped).
+NOT_RUN = {
+    "body_under_limit": "implied by body_at_limit (one byte larger); a second 20 MiB body "
+                        "would only cost time",
+}
+
+
+def named(*suffixes: str, endpoint: str | None = None) -> Callable[[Case], bool]:
+    """Cases whose short name (after the endpoint) is one of ``suffixes``."""
+    wanted = frozenset(suffixes)
+
+    def select(case: Case) -> bool:
+        short = case.name[len(case.endpoint) + 1:]
+        return short in wanted and (endpoint is None or case.endpoint == endpoint)
+    return select
+
+
+def tagged(tag: str, endpoint: str | None = None) -> Callable[[Case], bool]:
+    return lambda case: tag in case.tags and (endpoint is None or case.endpoint == endpoint)
+
+
+def outcome_in(*outcomes: Outcome, endpoint: str | None = None) -> Callable[[Case], bool]:
+    wanted = frozenset(outcomes)
+    return lambda case: case.expected.outcome in wanted and (
+        endpoint is None or case.endpoint == endpoint)
+
+
+def has_batch(endpoint: Endpoint) -> bool:
+    return endpoint.batch_field is not None
+
+
+def is_endpoint(*keys: str) -> Callable[[Endpoint], bool]:
+    wanted = frozenset(keys)
+    return lambda ep: ep.key in wanted
+
+
+def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> None:
+    """Run the context's case; fail on a mismatch of ``aspects`` (default: all), skip when
+    one of them could not be verified against this target."""
+    case = ctx.case
+    assert case is not None
+    chosen = tuple(aspects) if aspects is not None else None
+    outcome = run_case(ctx, case)
+    bad = outcome.failing(chosen)
+    if bad:
+        first = bad[0]
+        title = {"status": "unexpected status", "code": "wrong error code",
+                 "details": "error details missing", "counts": "wrong counts",
+                 "data": "wrong response field", "row_errors": "wrong row errors",
+                 "stored": "stored contact differs"}.get(first.aspect, "unexpected outcome")
+        lines = [f"{case.title}: expected {case.expected.summary()}",
+                 *(f"- {m.message}" for m in bad)]
+        ctx.fail(title, "\n".join(lines), outcome.exchange)
+    missing = outcome.unverified_of(chosen)
+    if missing:
+        ctx.skip("the rest of the outcome holds; not verifiable here: "
+                 + "; ".join(f"{k}: {v}" for k, v in missing.items()))

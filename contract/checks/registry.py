@@ -1,0 +1,219 @@
+"""The check registry: ``@check`` registers a function under its own name.
+
+The function's name is the check's stable name (what ``results.json``, the JUnit report
+and ``--check`` use); a name registered twice is refused at registration
+(:class:`DuplicateCheck`). Each check says which endpoints it applies to, which
+documentation sentence (or NOTES.md decision) it enforces, what it needs from the target
+(a read-only key, another workspace, the sandbox's inspection API, …) and, for checks
+driven by the generators' edge-case catalog, which cases it runs::
+
+    @check(group="limits", endpoints=is_batch, doc=("More than",),
+           note="NOTES L5: maxItems is the limit", cases=named("size_max_plus_1"))
+    def batch_over_max_rejected(ctx: CheckContext) -> None:
+        ...
+
+A check raises :class:`~contract.failures.CheckFailure` through ``ctx.fail`` and
+:class:`CheckSkipped` through ``ctx.skip``; :func:`run_check` turns any
+:class:`~contract.failures.ProviderProblem` into a failure of the running check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from contract.catalog import Endpoint
+from contract.exchange import Exchange, curl_line
+from contract.failures import CheckFailure, DocRef, ProviderProblem
+from contract.redaction import scrub
+
+if TYPE_CHECKING:
+    from contract.client import ContractClient
+    from contract.session import SuiteSession
+    from contract.target import Target
+    from generators import Case
+
+__all__ = [
+    "CHECKS",
+    "CheckContext",
+    "CheckFunc",
+    "CheckSkipped",
+    "CheckSpec",
+    "DuplicateCheck",
+    "EndpointFilter",
+    "assigned_cases",
+    "check",
+    "run_check",
+]
+
+CheckFunc = Callable[["CheckContext"], None]
+EndpointFilter = Callable[[Endpoint], bool]
+CaseFilter = Callable[["Case"], bool]
+
+#: what a check may need from a target; absent → the check is skipped with the reason.
+NEEDS = {
+    "read_only_key": "a key without the write permission (read_only_key_env in --config)",
+    "other_workspace_key": "a key of another workspace (other_workspace_key_env in --config)",
+    "list": "a list of the key's workspace (list_id in --config)",
+    "other_list": "a list of another workspace (other_workspace_list_id in --config)",
+    "inspection": "a way to read stored contacts back (only the sandbox has one; "
+                  "the providers document no read endpoint)",
+    "webhook": "a webhook registration the harness can receive (webhook_secret_env and "
+               "webhook_public_url in --config, and --webhook-listen)",
+    "websocket": "the progress WebSocket URL",
+    "throttle": "a target whose rate limit may be exhausted (--probe-rate-limit, or the "
+                "sandbox)",
+    "rate_limit": "rate limiting switched on at the target",
+}
+
+
+class DuplicateCheck(ValueError):
+    """Two checks registered under one name."""
+
+
+class CheckSkipped(Exception):
+    """The check cannot run against this target; ``reason`` says why (never a pass)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    func: CheckFunc
+    group: str
+    summary: str
+    applies: EndpointFilter
+    doc: tuple[str, ...]
+    note: str | None
+    cases: CaseFilter | None
+    needs: tuple[str, ...]
+    #: among case-driven checks, a case goes to the lowest rank whose selector takes it.
+    rank: int = 50
+
+    def doc_for(self, endpoint: Endpoint, case: Case | None = None) -> DocRef:
+        """The doc sentence this check enforces on ``endpoint`` (a case's own source first)."""
+        if case is not None:
+            return DocRef(case.expected.source, endpoint.doc_seed, endpoint.doc_url)
+        for fragment in self.doc:
+            for sentence in endpoint.doc_sentences:
+                if fragment in sentence:
+                    return DocRef(sentence, endpoint.doc_seed, endpoint.doc_url)
+        if self.note:
+            return DocRef(self.note, None, "contract/specs/NOTES.md")
+        return DocRef(self.summary, endpoint.doc_seed, endpoint.doc_url)
+
+
+#: every registered check, by name, in registration order.
+CHECKS: dict[str, CheckSpec] = {}
+
+
+def _endpoint_filter(endpoints: Sequence[str] | EndpointFilter) -> EndpointFilter:
+    if callable(endpoints):
+        return endpoints
+    keys = frozenset(endpoints)
+    return lambda ep: ep.key in keys
+
+
+def check(*, group: str, endpoints: Sequence[str] | EndpointFilter,
+          doc: Sequence[str] = (), note: str | None = None, cases: CaseFilter | None = None,
+          needs: Sequence[str] = (), rank: int = 50) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated function as a check named after it."""
+    unknown = [n for n in needs if n not in NEEDS]
+    if unknown:
+        raise ValueError(f"unknown needs {unknown} (known: {', '.join(NEEDS)})")
+
+    def register(func: CheckFunc) -> CheckFunc:
+        name = func.__name__
+        if name in CHECKS:
+            raise DuplicateCheck(f"check {name!r} is registered twice")
+        summary = (func.__doc__ or name).strip().splitlines()[0]
+        CHECKS[name] = CheckSpec(name, func, group, summary, _endpoint_filter(endpoints),
+                                 tuple(doc), note, cases, tuple(needs), rank)
+        return func
+
+    return register
+
+
+class CheckContext:
+    """One run of one check on one endpoint (and case): what it reads, how it fails."""
+
+    def __init__(self, spec: CheckSpec, endpoint: Endpoint, target: Target,
+                 session: SuiteSession, case: Case | None = None) -> None:
+        self.spec = spec
+        self.endpoint = endpoint
+        self.target = target
+        self.session = session
+        self.case = case
+        self.doc = spec.doc_for(endpoint, case)
+        self.client: ContractClient = session.client(target.name)
+
+    @property
+    def seed(self) -> int:
+        return self.target.seed
+
+    @property
+    def run_tag(self) -> int:
+        return self.target.run_tag
+
+    # ------------------------------------------------------------------ outcomes
+
+    def failure(self, title: str, message: str, exchange: Exchange | None = None,
+                **extra: Any) -> CheckFailure:
+        exchange = exchange if exchange is not None else self.client.last
+        request = response = None
+        curl = None
+        if exchange is not None:
+            request, response = exchange.excerpts()
+            curl = curl_line(exchange.request)
+        return CheckFailure(
+            title=scrub(title), message=scrub(message), check=self.spec.name,
+            endpoint=self.endpoint.key, doc=self.doc, seed=self.seed, run_tag=self.run_tag,
+            case=self.case.name if self.case is not None else None, curl=curl,
+            request=request, response=response, extra=extra)
+
+    def fail(self, title: str, message: str, exchange: Exchange | None = None,
+             **extra: Any) -> NoReturn:
+        raise self.failure(title, message, exchange, **extra)
+
+    def expect(self, condition: bool, title: str, message: str,
+               exchange: Exchange | None = None) -> None:
+        if not condition:
+            self.fail(title, message, exchange)
+
+    def skip(self, reason: str) -> NoReturn:
+        raise CheckSkipped(reason)
+
+    def need(self, what: str) -> None:
+        """Skip unless the target provides ``what`` (one of ``NEEDS``)."""
+        if not self.session.provides(self.target, what):
+            self.skip(f"needs {NEEDS[what]}")
+
+
+def assigned_cases(spec: CheckSpec, cases: Sequence[Case]) -> list[Case]:
+    """The edge cases ``spec`` runs: each case goes to the check of lowest ``rank`` (then
+    the first registered) whose selector takes it, so no case runs twice."""
+    if spec.cases is None:
+        return []
+    mine: list[Case] = []
+    order = {name: i for i, name in enumerate(CHECKS)}
+    case_checks = sorted((s for s in CHECKS.values() if s.cases is not None),
+                         key=lambda s: (s.rank, order[s.name]))
+    for case in cases:
+        owner = next((s for s in case_checks if s.cases is not None and s.cases(case)), None)
+        if owner is spec:
+            mine.append(case)
+    return mine
+
+
+def run_check(ctx: CheckContext) -> None:
+    """Run the check; a provider problem becomes the check's own failure."""
+    for what in ctx.spec.needs:
+        ctx.need(what)
+    try:
+        ctx.spec.func(ctx)
+    except ProviderProblem as problem:
+        raise ctx.failure(problem.title, problem.message, problem.exchange) from None

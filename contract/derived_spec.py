@@ -1,0 +1,107 @@
+"""The copy of a spec schemathesis generates from: same contract, sizes it can afford.
+
+Schemathesis builds every batch from the schema; a ``maxItems`` of 10,000 makes that slow
+and its "max + 1" negative arrays would be judged wrongly. So the derived copy:
+
+- positive mode: caps every batch array at :data:`POSITIVE_BATCH_CAP` items (the import's
+  rows too, which keeps every generated import synchronous: nothing eventual is read);
+- negative mode: drops the batch arrays' ``maxItems`` (size violations are the limit
+  checks' job, with the generators' boundary batches);
+- pins identifiers the provider must know to the ones the target has: the path's list id
+  and the contact ids of add-to-list, Datananas' ``list.id``, Sociocs' ``list_id``;
+- states Datananas' OAuth2 scheme as the bearer token it is on the wire (the harness is
+  given a ready access token).
+
+Everything else (fields, formats, required, errors, headers) is the spec's own.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from contract.catalog import Provider
+
+__all__ = ["POSITIVE_BATCH_CAP", "Pins", "derived_document"]
+
+POSITIVE_BATCH_CAP = 3
+
+
+class Pins:
+    """Known identifiers of the target (empty when unknown)."""
+
+    def __init__(self, lists: Sequence[str] = (), contact_ids: Sequence[str] = ()) -> None:
+        self.lists = tuple(lists)
+        self.contact_ids = tuple(contact_ids)
+
+
+def _component(doc: dict[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema ``node`` refers to (following local ``$ref``s), inside ``doc``."""
+    seen = 0
+    current: Any = node
+    while isinstance(current, dict) and "$ref" in current and seen < 20:
+        target: Any = doc
+        for part in str(current["$ref"]).lstrip("#/").split("/"):
+            target = target[part]
+        current = target
+        seen += 1
+    assert isinstance(current, dict)
+    return current
+
+
+def _body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
+    body = op.get("requestBody")
+    if not isinstance(body, dict):
+        return None
+    body = _component(doc, body)
+    media = body.get("content", {}).get("application/json")
+    if not isinstance(media, dict) or "schema" not in media:
+        return None
+    return _component(doc, media["schema"])
+
+
+def derived_document(provider: Provider, *, positive: bool, pins: Pins) -> dict[str, Any]:
+    """The provider's document, derived for one generation mode (see module docstring)."""
+    doc: dict[str, Any] = copy.deepcopy(dict(provider.document))
+    for ep in provider.endpoints:
+        op = doc["paths"][ep.path][ep.method.lower()]
+        schema = _body_schema(doc, op)
+        if schema is not None and ep.batch_field is not None:
+            array = _component(doc, schema["properties"][ep.batch_field])
+            if positive:
+                array["maxItems"] = min(array.get("maxItems", POSITIVE_BATCH_CAP),
+                                        POSITIVE_BATCH_CAP)
+            else:
+                array.pop("maxItems", None)
+        _pin(doc, ep.provider, ep.name, op, schema, pins)
+    for name, scheme in list(doc.get("components", {}).get("securitySchemes", {}).items()):
+        if scheme.get("type") == "oauth2":
+            doc["components"]["securitySchemes"][name] = {
+                "type": "http", "scheme": "bearer",
+                "description": "the OAuth2 access token, sent as a bearer token"}
+    return doc
+
+
+def _pin(doc: dict[str, Any], provider: str, name: str, op: dict[str, Any],
+         schema: dict[str, Any] | None, pins: Pins) -> None:
+    if provider == "leadlex" and name == "add_to_list":
+        for param in op.get("parameters", ()):
+            param = _component(doc, param)
+            if param.get("in") == "path" and pins.lists:
+                param["schema"] = {"type": "string", "enum": list(pins.lists)}
+                param.pop("example", None)
+        if schema is not None and pins.contact_ids:
+            array = _component(doc, schema["properties"]["contact_ids"])
+            array["items"] = {"type": "string", "enum": list(pins.contact_ids)}
+    elif provider == "datananas" and name == "bulk_create" and schema is not None:
+        lst = _component(doc, schema["properties"]["list"])
+        if pins.lists:
+            lst["properties"] = {**lst.get("properties", {}),
+                                 "id": {"type": "string", "enum": list(pins.lists)}}
+            lst["required"] = ["id"]
+        else:
+            schema["properties"].pop("list", None)
+    elif provider == "sociocs" and name == "bulk_upsert" and schema is not None:
+        ids: list[int] = [0, *(int(i) for i in pins.lists if str(i).isdigit())]
+        schema["properties"]["list_id"] = {"type": "integer", "enum": ids}

@@ -1,0 +1,105 @@
+"""Running planned checks: a semantic check through the registry, a schemathesis check
+from its endpoint's (cached) conformance run. Both end the same three ways: return
+(passed), :class:`CheckSkipped` (skipped, with the reason) or
+:class:`~contract.failures.CheckFailure`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract.checks import CHECKS
+from contract.checks.registry import CheckContext, CheckSkipped, run_check
+from contract.conformance import ConformanceResult, run_conformance
+from contract.derived_spec import Pins
+from contract.failures import CheckFailure, DocRef, ProviderProblem
+from contract.plan import PlannedCheck
+from contract.requests import result_data
+from contract.session import SuiteSession
+from generators import find_case
+
+__all__ = ["run_planned"]
+
+#: contacts created for schemathesis to add to a list (add-to-list needs real ids).
+_PINNED_CONTACTS = 5
+
+
+def _pins(session: SuiteSession, provider: str) -> Pins:
+    target = session.targets[provider]
+    ids: list[str] = []
+    if provider == "leadlex":
+        endpoint = session.catalog.endpoint("leadlex.bulk_create")
+        client = session.client(provider)
+        try:
+            exchange = client.send("POST", endpoint.path, json={
+                "contacts": session.contacts(endpoint, _PINNED_CONTACTS)})
+            contacts = result_data(exchange.json()).get("contacts")
+        except ProviderProblem:
+            contacts = None
+        ids = [str(c["id"]) for c in contacts or [] if isinstance(c, dict) and c.get("id")]
+    return Pins(target.lists, ids)
+
+
+def _conformance(session: SuiteSession, planned: PlannedCheck) -> ConformanceResult:
+    key = f"conformance:{planned.endpoint}"
+    found = session.cache.get(key)
+    if isinstance(found, ConformanceResult):
+        return found
+    pins_key = f"pins:{planned.provider}"
+    pins = session.cache.get(pins_key)
+    if not isinstance(pins, Pins):
+        pins = session.cache[pins_key] = _pins(session, planned.provider)
+    target = session.targets[planned.provider]
+    endpoint = session.catalog.endpoint(planned.endpoint)
+    result = run_conformance(target, endpoint, pins, session.cache)
+    if endpoint.name == "add_to_list" and not pins.contact_ids:
+        result.failures.pop("positive_data_acceptance", None)
+        result.skipped["positive_data_acceptance"] = (
+            "no contact ids of the workspace to add (creating them failed)")
+    session.cache[key] = result
+    return result
+
+
+def _run_schemathesis(session: SuiteSession, planned: PlannedCheck) -> None:
+    result = _conformance(session, planned)
+    target = session.targets[planned.provider]
+    endpoint = session.catalog.endpoint(planned.endpoint)
+    failure = result.failures.get(planned.check)
+    if failure is not None:
+        raise CheckFailure(
+            title=failure.title, message=failure.message, check=planned.check,
+            endpoint=planned.endpoint,
+            doc=DocRef(f"the response conforms to the spec ({planned.check})",
+                       endpoint.doc_seed, endpoint.doc_url),
+            seed=target.seed, run_tag=target.run_tag, curl=failure.curl,
+            request=failure.request, response=failure.response,
+            extra={"generation_mode": failure.mode, "examples": dict(result.examples)})
+    if planned.check in result.skipped:
+        raise CheckSkipped(result.skipped[planned.check])
+
+
+def doc_of(session: SuiteSession, planned: PlannedCheck) -> DocRef:
+    endpoint = session.catalog.endpoint(planned.endpoint)
+    if planned.kind == "schemathesis":
+        return DocRef(f"the response conforms to the spec ({planned.check})",
+                      endpoint.doc_seed, endpoint.doc_url)
+    case = find_case(planned.case, session.catalog) if planned.case else None
+    return CHECKS[planned.check].doc_for(endpoint, case)
+
+
+def run_planned(session: SuiteSession, planned: PlannedCheck) -> None:
+    """Run one planned check (see module docstring)."""
+    if planned.not_run is not None:
+        raise CheckSkipped(planned.not_run)
+    if planned.kind == "schemathesis":
+        _run_schemathesis(session, planned)
+        return
+    spec = CHECKS[planned.check]
+    endpoint = session.catalog.endpoint(planned.endpoint)
+    case = find_case(planned.case, session.catalog) if planned.case else None
+    ctx = CheckContext(spec, endpoint, session.targets[planned.provider], session, case)
+    run_check(ctx)
+
+
+def describe(planned: PlannedCheck) -> dict[str, Any]:
+    return {"kind": planned.kind, "provider": planned.provider, "endpoint": planned.endpoint,
+            "check": planned.check, "group": planned.group, "case": planned.case}

@@ -1,0 +1,90 @@
+"""A tiny loopback server that misbehaves in one chosen way, for the robustness tests."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from types import TracebackType
+
+__all__ = ["MODES", "BadProvider"]
+
+MODES = ("hang", "html", "reset", "truncated", "storm")
+
+_HTML = b"<html><body><h1>Bad Gateway</h1></body></html>"
+
+
+class BadProvider:
+    """Answers every connection according to ``mode`` until closed."""
+
+    def __init__(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.mode = mode
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._open: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> BadProvider:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self.sock.close()
+        for conn in self._open:
+            conn.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _read_request(self, conn: socket.socket) -> None:
+        conn.settimeout(2.0)
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+        except OSError:
+            return
+
+    def _answer(self, conn: socket.socket) -> None:
+        if self.mode == "reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            return
+        self._read_request(conn)
+        try:
+            if self.mode == "hang":
+                self._open.append(conn)  # never answered, closed at the end
+                return
+            if self.mode == "html":
+                head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(_HTML))
+                conn.sendall(head + _HTML)
+            elif self.mode == "storm":
+                head = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(_HTML))
+                conn.sendall(head + _HTML)
+            elif self.mode == "truncated":
+                body = b'{"status": "success", "errors": [{"msg": "cut off'
+                head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (len(body) + 200))
+                conn.sendall(head + body)
+            conn.close()
+        except OSError:
+            conn.close()

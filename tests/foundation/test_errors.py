@@ -1,0 +1,28 @@
+"""The error tree drawn in bulkbench/errors.py is the real one."""
+
+from __future__ import annotations
+
+import importlib
+
+import bulkbench.errors
+from bulkbench.errors import BulkbenchError
+
+MODULES = (
+    "contract.catalog", "contract.config", "contract.target", "contract.suite_process",
+    "generators.errors", "sandbox.errors", "loadtests.load_settings",
+    "loadtests.sla_thresholds", "bulkbench.commands.load", "reports.errors",
+)
+
+
+def test_every_direct_subclass_is_drawn_in_the_docstring():
+    for name in MODULES:
+        importlib.import_module(name)
+    doc = bulkbench.errors.__doc__ or ""
+    direct = BulkbenchError.__subclasses__()
+    assert direct, "no stage error types found"
+    for cls in direct:
+        if cls.__module__.startswith("tests"):
+            continue
+        qualified = cls.__name__ if cls.__module__ == "bulkbench.errors" else (
+            f"{cls.__module__}.{cls.__name__}")
+        assert qualified in doc, f"{qualified} is missing from the tree in bulkbench/errors.py"
