@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown fault(s): {', '.join(unknown)}")
     missing = [f for f in FAULTS if f not in EXPECTED]
-    console = Console(highlight=False, width=200)
+    console = Console(highlight=False, width=260)
     out_root = args.out or Path(tempfile.mkdtemp(prefix="bulkbench-detection-"))
     table = Table(title="fault detection", title_justify="left")
     for column in ("fault", "provider", "caught", "expected check", "caught by"):
