@@ -19,7 +19,6 @@ is slow at its jobs too (and tests can catch a job half done). The job tables ar
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import sqlite3
@@ -32,6 +31,7 @@ import orjson
 
 from sandbox import faults, webhooks
 from sandbox.import_jobs import EVENT, ChunkOutcome, errors_of, insert_errors, iso_time, read_body
+from sandbox.queue_worker import QueueWorker
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
@@ -108,33 +108,22 @@ def _restart_unfinished(conn: sqlite3.Connection) -> int:
     return len(ids)
 
 
-class ImportWorker:
+class ImportWorker(QueueWorker):
     """Runs queued import jobs, oldest first, one at a time."""
+
+    task_name = "leadlex-import-worker"
 
     def __init__(self, sandbox: Sandbox, prepare: Prepare,
                  on_webhook: Callable[[], None] | None = None) -> None:
+        super().__init__()
         self.sandbox = sandbox
         self.prepare = prepare
         self.on_webhook = on_webhook
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         if self.sandbox.fault("leadlex_import_resume_reimports"):
             await self.sandbox.storage.run(_restart_unfinished)
-        self._task = asyncio.create_task(self._run(), name="leadlex-import-worker")
-
-    def notify(self) -> None:
-        """A job was queued: look at the queue now."""
-        self._wake.set()
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        self._start_task()
 
     async def _run(self) -> None:
         storage = self.sandbox.storage

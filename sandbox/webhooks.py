@@ -38,6 +38,7 @@ import orjson
 from contract.catalog import Provider
 from sandbox import faults
 from sandbox.ids import uuid7
+from sandbox.queue_worker import QueueWorker
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
@@ -189,29 +190,18 @@ def _record(conn: sqlite3.Connection, delivery: _Pending, *, started: float, dur
                      " WHERE id = ?", (attempt, now + backoff, delivery.id))
 
 
-class WebhookSender:
+class WebhookSender(QueueWorker):
     """Sends the stored deliveries, one at a time, from one asyncio task."""
 
+    task_name = "leadlex-webhooks"
+
     def __init__(self, sandbox: Sandbox, headers: Mapping[str, WebhookHeaders]) -> None:
+        super().__init__()
         self.sandbox = sandbox
         self.headers = dict(headers)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="leadlex-webhooks")
-
-    def notify(self) -> None:
-        """A delivery was stored: look at the queue now."""
-        self._wake.set()
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        self._start_task()
 
     async def _run(self) -> None:
         storage = self.sandbox.storage
