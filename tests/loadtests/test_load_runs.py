@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from hdrh.log import HistogramLogReader
 
@@ -233,3 +234,18 @@ def test_datananas_time_to_the_ending_websocket_event(tmp_path, sandbox, monkeyp
     ending = summary["latency"]["ws_ending"]
     assert ending["count"] == totals["ok"]
     assert summary["harness"].get("websocket_endings_missed", 0) == 0
+
+
+def test_add_to_list_counts_the_contacts_the_list_gained(tmp_path, sandbox, monkeypatch, capsys):
+    reset(sandbox)
+    list_id = sandbox.lists("leadlex")[0]
+    code, out = _load(tmp_path, sandbox, monkeypatch, "--scenario", "add_to_list",
+                      "--users", "2", "--duration", "3s", "--batch-size", "10",
+                      "-o", f"list-id={list_id}")
+    assert code == 0, capsys.readouterr().out
+    totals = read_json(out / "summary.json")["totals"]
+    assert totals["ok"] > 0 and totals["errors"] == 0
+    stored = httpx.get(f"{sandbox.admin_url}/leadlex/lists/{list_id}",
+                       headers=sandbox.admin_headers, timeout=30).json()
+    # every accepted id is a fresh contact, so the list grew by exactly what was accepted
+    assert totals["contacts"] == stored["contact_count"] > 0
