@@ -33,7 +33,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 __all__ = [
-    "CsvHeaderError",
     "Row",
     "RowProblem",
     "column_targets",
@@ -52,10 +51,6 @@ class RowProblem(NamedTuple):
 
 #: one import row: the contact fields it carries, or why it cannot be imported.
 Row = dict[str, Any] | RowProblem
-
-
-class CsvHeaderError(ValueError):
-    """The header line itself cannot be parsed (a request-level problem, not a row's)."""
 
 
 #: one physical line with its line end (LF, CRLF or CR), or the last line without one.
@@ -123,8 +118,9 @@ def iter_csv_rows(text: str, *, has_header: bool = True,
                   fields: Sequence[str] = ()) -> Iterator[Row]:
     """The rows of a CSV import, in order, parsed as they are consumed (the header at once).
 
-    ``fields`` are the mappable contact fields. Raises :class:`CsvHeaderError` when
-    ``has_header`` and the header cannot be parsed.
+    ``fields`` are the mappable contact fields. A body that passes the schema is answered
+    200 (NOTES L11, L27): when ``has_header`` and the header line cannot be parsed, no
+    column can be mapped, so every data record is an ``invalid_row`` saying why.
     """
     records = read_records(text)
     header: list[str] | None = None
@@ -133,7 +129,9 @@ def iter_csv_rows(text: str, *, has_header: bool = True,
         if first is None:
             return iter(())
         if isinstance(first, RowProblem):
-            raise CsvHeaderError(f"the CSV header line cannot be parsed ({first.message})")
+            problem = RowProblem("invalid_row", "the CSV header line cannot be parsed "
+                                 f"({first.message}), so no column can be mapped")
+            return (problem for _ in records)
         header = first
     targets = column_targets(header, mapping, fields)
     return (record if isinstance(record, RowProblem) else _row(record, targets)

@@ -35,8 +35,7 @@ import orjson
 
 from sandbox import import_jobs
 from sandbox.batch_chunks import MIN_BODY_BYTES, split_body
-from sandbox.csv_rows import CsvHeaderError, Row, RowProblem, iter_csv_rows
-from sandbox.errors import SandboxHTTPError
+from sandbox.csv_rows import Row, RowProblem, iter_csv_rows
 from sandbox.ids import uuid7_batch
 from sandbox.storage import INSERT_CONTACT_SQL, ContactRow, norm_email
 
@@ -145,11 +144,8 @@ class ImportRows:
         body = self.body
         if not self.is_csv:
             return iter(body["rows"])
-        try:
-            return iter_csv_rows(body["csv"], has_header=body.get("has_header", True),
-                                 mapping=body.get("mapping"), fields=self.rules.fields)
-        except CsvHeaderError as exc:
-            raise SandboxHTTPError(400, "validation_error", str(exc), {"field": "csv"}) from None
+        return iter_csv_rows(body["csv"], has_header=body.get("has_header", True),
+                             mapping=body.get("mapping"), fields=self.rules.fields)
 
     def count(self) -> int:
         """The number of rows (a CSV's data records)."""

@@ -156,13 +156,27 @@ async def test_schema_breaking_rows_and_bodies_are_400_and_import_nothing(tmp_pa
                      {},
                      {"rows": [{"full_name": "A"}], "csv": "full_name\nB\n"},
                      {"csv": "full_name\nB\n", "mapping": {"full_name": "nickname"}},
-                     {"csv": "full_name\nB\n", "mapping": ["full_name"]},
-                     {"csv": '"full_name"x\nB\n'}):
+                     {"csv": "full_name\nB\n", "mapping": ["full_name"]}):
             response = await env.post(body)
             assert response.status_code == 400, (body, response.text)
             assert response.json()["error"]["code"] == "validation_error"
         assert await env.contacts() == []
         assert (await env.admin("import-jobs"))["jobs"] == []
+
+
+@async_test
+async def test_unparseable_csv_header_is_200_with_every_row_invalid(tmp_path: Path) -> None:
+    # the body passes the schema, so it is answered 200 (NOTES L11, L27): no column can
+    # be mapped, and each data row says why
+    async with sandbox_env(tmp_path) as env:
+        response = await env.post({"csv": '"full_name"x\nB\nC\n'})
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert counts(data) == (0, 0, 2)
+        assert [e["row_number"] for e in data["errors"]] == [1, 2]
+        assert {e["code"] for e in data["errors"]} == {"invalid_row"}
+        assert "header line cannot be parsed" in data["errors"][0]["message"]
+        assert await env.contacts() == []
 
 
 # --------------------------------------------------------------------------- CSV
