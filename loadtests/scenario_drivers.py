@@ -198,13 +198,18 @@ class BatchDriver(Driver):
                 self.sleep(1.0)
                 return False
 
-    def work(self, intended: float | None) -> None:
-        if not self.ensure_socket():
-            return
+    def send_batch(self, intended: float | None) -> tuple[Answer, Accepted, str, float]:
+        """Post one generated batch and record it: the answer, what it accepted, its label
+        and the time its latency is measured from."""
         size, label = self.size_and_label()
         answer = self.post(self.endpoint, self.body(self.endpoint, size), label)
         accepted = from_response(answer.body, size) if answer.ok else Accepted(0)
-        start_perf = self.record(answer, label, accepted.contacts, intended)
+        return answer, accepted, label, self.record(answer, label, accepted.contacts, intended)
+
+    def work(self, intended: float | None) -> None:
+        if not self.ensure_socket():
+            return
+        answer, accepted, label, start_perf = self.send_batch(intended)
         if not answer.ok:
             return
         if accepted.job_id:
@@ -242,10 +247,7 @@ class ImportDriver(BatchDriver):
         return (sync_size, "sync") if self.turn % 2 else (queued_size, "queued")
 
     def work(self, intended: float | None) -> None:
-        size, label = self.size_and_label()
-        answer = self.post(self.endpoint, self.body(self.endpoint, size), label)
-        accepted = from_response(answer.body, size) if answer.ok else Accepted(0)
-        start_perf = self.record(answer, label, accepted.contacts, intended)
+        answer, accepted, label, start_perf = self.send_batch(intended)
         if not answer.ok:
             return
         if accepted.job_id:
