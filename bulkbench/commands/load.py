@@ -47,6 +47,7 @@ from loadtests.load_settings import (
 )
 from loadtests.locust_processes import LocustRun, run_locust
 from loadtests.sla_thresholds import Verdict, evaluate, failed, load_sla, thresholds_for
+from reports.load_views import fmt
 
 __all__ = ["LoadRequest", "LoadRunFailed", "register", "run_load"]
 
@@ -270,16 +271,6 @@ def _conclude(out: Path, code: int, sla: dict[str, Any] | None, provider: str, s
     return 1 if failed(verdicts) else 0
 
 
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
     totals = summary["totals"]
     table = Table(title=f"{summary['provider']}.{summary['scenario']} "
@@ -288,28 +279,28 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
         table.add_column(column)
     http = summary["latency"].get("http") or {}
     lt = (summary.get("locust") or {}).get("total") or {}
-    table.add_row("requests", _fmt(totals["requests"]), _fmt(lt.get("requests")))
-    table.add_row("contacts accepted", _fmt(totals["contacts"]), "")
-    table.add_row("contacts/s", _fmt(summary["contacts_per_second"]), "")
-    table.add_row("requests/s", _fmt(summary["requests_per_second"]), _fmt(lt.get("rps")))
+    table.add_row("requests", fmt(totals["requests"]), fmt(lt.get("requests")))
+    table.add_row("contacts accepted", fmt(totals["contacts"]), "")
+    table.add_row("contacts/s", fmt(summary["contacts_per_second"]), "")
+    table.add_row("requests/s", fmt(summary["requests_per_second"]), fmt(lt.get("rps")))
     table.add_row("429 / other errors", f"{totals['rate_limited']:,} / {totals['errors']:,}",
-                  _fmt(lt.get("failures")))
+                  fmt(lt.get("failures")))
     for p in ("50", "95", "99", "99_9"):
-        table.add_row(f"p{p.replace('_', '.')} ms", _fmt(http.get(f"p{p}_ms"), 2),
-                      _fmt(lt.get(f"p{p}_ms"), 2))
+        table.add_row(f"p{p.replace('_', '.')} ms", fmt(http.get(f"p{p}_ms"), 2),
+                      fmt(lt.get(f"p{p}_ms"), 2))
     for metric, stats in summary["latency"].items():
         if metric != "http":
             table.add_row(f"{metric} p50 / p99 ms",
-                          f"{_fmt(stats.get('p50_ms'), 2)} / {_fmt(stats.get('p99_ms'), 2)}", "")
+                          f"{fmt(stats.get('p50_ms'), 2)} / {fmt(stats.get('p99_ms'), 2)}", "")
     for label, row in summary.get("by_label", {}).items():
         lat = row.get("latency", {}).get("http", {})
         table.add_row(escape(f"[{label}] contacts/s, p99 ms"),
-                      f"{_fmt(row.get('contacts_per_second'))}, {_fmt(lat.get('p99_ms'), 2)}", "")
+                      f"{fmt(row.get('contacts_per_second'))}, {fmt(lat.get('p99_ms'), 2)}", "")
     console.print(table)
     probe = summary.get("rate_limit")
     if probe:
         console.print(f"rate limit: advertised {probe['advertised_limit']}, observed "
-                      f"{probe['observed_limit']}, honest: {_fmt(probe['honest'])}")
+                      f"{probe['observed_limit']}, honest: {fmt(probe['honest'])}")
         for problem in probe.get("problems", ()):
             console.print(f"  - {problem}", markup=False)
 
@@ -320,8 +311,8 @@ def _print_verdicts(verdicts: list[Verdict], console: Console) -> None:
         table.add_column(column)
     for v in verdicts:
         verdict = {True: "[green]pass[/]", False: "[red]FAIL[/]", None: "[dim]not measured[/]"}
-        measured = _fmt(v.measured, 3) + (f" ({v.detail})" if v.detail else "")
-        table.add_row(v.name, _fmt(v.threshold, 3), measured, verdict[v.passed])
+        measured = fmt(v.measured, 3) + (f" ({v.detail})" if v.detail else "")
+        table.add_row(v.name, fmt(v.threshold, 3), measured, verdict[v.passed])
     console.print(table)
 
 
