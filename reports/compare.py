@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.contract_results import case_tail
 from reports.errors import RunFolderError
 from reports.json_files import as_float, as_list, as_mapping, read_json_object
 from reports.run_folder import read_run
@@ -48,8 +49,7 @@ class CheckFlip:
 
     @property
     def label(self) -> str:
-        tail = f" [{self.case.removeprefix(self.endpoint + '.')}]" if self.case else ""
-        return f"{self.endpoint} {self.check}{tail}"
+        return f"{self.endpoint} {self.check}{case_tail(self.endpoint, self.case)}"
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,17 @@ import orjson
 from reports.errors import RunFolderError
 from reports.json_files import as_int, as_mapping, as_str, read_json_object
 
-__all__ = ["CheckRecord", "ContractResults", "DocReference", "FailureDetail",
+__all__ = ["CheckRecord", "ContractResults", "DocReference", "FailureDetail", "case_tail",
            "read_contract_results"]
 
 STATUSES = ("passed", "failed", "skipped", "error")
 #: how much of a request or response body the report keeps.
 EXCERPT_CHARS = 2000
+
+
+def case_tail(endpoint: str, case: str | None) -> str:
+    """`` [case]`` for a check run on one edge case (its name without the endpoint), else ``""``."""
+    return f" [{case.removeprefix(endpoint + '.')}]" if case else ""
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,7 @@ class CheckRecord:
 
     @property
     def label(self) -> str:
-        tail = f" [{self.case.removeprefix(self.endpoint + '.')}]" if self.case else ""
-        return f"{self.check}{tail}"
+        return f"{self.check}{case_tail(self.endpoint, self.case)}"
 
 
 @dataclass(frozen=True)
