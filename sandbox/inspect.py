@@ -1,7 +1,8 @@
 """The inspection API under ``/_sandbox/``: what the sandbox holds, for checks and people.
 
-Every route but ``/_sandbox/health`` needs ``Authorization: Bearer <admin_key>`` (the
-``admin_key`` of ``sandbox.json``); the provider keys do not open it. Routes:
+Every route but ``/_sandbox/health`` (that exact path: not ``/_sandbox/x/health``, not
+``/_sandbox/health/``) needs ``Authorization: Bearer <admin_key>`` (the ``admin_key`` of
+``sandbox.json``); the provider keys do not open it. Routes:
 
 - ``GET  /_sandbox/health``                         ``{"status": "ok"}``
 - ``GET  /_sandbox/info``                           the content of ``sandbox.json``
@@ -50,15 +51,26 @@ def _int_param(request: Request, name: str, default: int, high: int) -> int:
     return min(int(raw), high)
 
 
+#: the one route open without the admin key, as a path below ``/_sandbox``.
+_OPEN_PATH = "/health"
+
+
+def _route_path(scope: Scope) -> str:
+    """The request's path below the mount (``/_sandbox``): the path the router matches."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 class _AdminAuth:
-    """Pure ASGI guard: the admin key, except for the health route."""
+    """Pure ASGI guard: the admin key, except for the exact health route."""
 
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].endswith("/health"):
+        if scope["type"] == "http" and _route_path(scope) != _OPEN_PATH:
             auth = ""
             for name, value in scope["headers"]:
                 if name == b"authorization":
