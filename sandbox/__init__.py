@@ -6,8 +6,9 @@ Starlette app, a mount per provider) → ``runtime`` (the :class:`Sandbox` handl
 ``plugin`` (how a provider module plugs in) → ``providers/`` (the endpoints themselves).
 Beside them: ``storage`` (SQLite, WAL, one DB thread), ``auth`` (keys), ``rate_limit``,
 ``faults`` (the registry of switchable defects), ``errors`` (envelopes), ``body``
-(reading, parsing, validation), ``batch_chunks`` (a large body's batch array parsed a
-chunk at a time), ``inspect`` (``/_sandbox``), ``server`` (uvicorn and ``sandbox.json``),
+(reading, parsing, validation), ``query_flags`` (boolean query parameters: ``true`` or
+``false``), ``batch_chunks`` (a large body's batch array parsed a chunk at a time),
+``inspect`` (``/_sandbox``), ``server`` (uvicorn and ``sandbox.json``),
 ``process`` (start it as a subprocess). The providers' own parts: ``import_rows``,
 ``import_jobs``, ``import_worker``, ``idempotency``, ``webhooks``, ``csv_rows`` (LeadLex
 import); ``datananas_quotas``, ``datananas_progress``, ``progress_channel``,

@@ -2,10 +2,11 @@
 
 ``endpoint_route(sandbox, spec)`` turns a plugin's :class:`EndpointSpec` into a Starlette
 route at the catalog's method and path. Its steps, in order: latency → rate limit →
-authentication → scope → content type → body size → JSON → batch limits → schema →
-handler. Any :class:`SandboxHTTPError` becomes an error in the provider's envelope; any
-other exception is logged and answered 500 ``internal_error`` as a last resort. The
-rate-limit headers go on every answer, error or not. The core's faults are consulted here.
+authentication → scope → boolean query flags (``sandbox/query_flags.py``) → content type →
+body size → JSON → batch limits → schema → handler. Any :class:`SandboxHTTPError` becomes
+an error in the provider's envelope; any other exception is logged and answered 500
+``internal_error`` as a last resort. The rate-limit headers go on every answer, error or
+not. The core's faults are consulted here.
 
 For an endpoint with ``chunked_batch``, a large body's JSON, batch limits and schema are
 checked a chunk of the batch array at a time (``sandbox/batch_chunks.py``); a body that
@@ -37,6 +38,7 @@ from sandbox.body import (
 )
 from sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
 from sandbox.plugin import Call, EndpointSpec, json_response
+from sandbox.query_flags import boolean_query_params, check_flags
 from sandbox.runtime import Sandbox
 
 __all__ = ["endpoint_route", "error_response", "generic_problem_error"]
@@ -85,6 +87,7 @@ class _EndpointRunner:
         self.scheme = self.endpoint.auth
         self.reset_style = (self.provider.rate_limit.reset if self.provider.rate_limit
                             else "epoch-seconds")
+        self.flags = boolean_query_params(self.provider, self.endpoint)
         self.has_body = bool(self.endpoint.request_schema)
         self.validator = (BodyValidator(self.endpoint, formats=spec.formats)
                           if self.has_body else None)
@@ -107,6 +110,8 @@ class _EndpointRunner:
                           if self.scheme is not None else None)
             limit_headers = self._rate_limit(request, credential)
             key = self._authenticate(credential)
+            if self.flags:
+                check_flags(request, self.flags)
             body, raw = await self._body(request)
             call = Call(sandbox, self.provider, self.endpoint, request, key, body, raw)
             result = await self.spec.handler(call)

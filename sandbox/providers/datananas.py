@@ -10,6 +10,8 @@ updates the contact the batch created. The batch is atomic: a 400 or 402 writes 
   before the request also leave the account's other lists; without it they keep them.
 - ``replaceOwner=true``: an existing contact's ``ownerEmail`` becomes the one sent (when
   one is sent); otherwise an existing contact keeps its owner.
+- A flag is exactly ``true`` or ``false``; anything else (``?replaceOwner=``, ``1``) is a
+  400 ``validation_error`` (``sandbox/query_flags.py``).
 - Quotas, per account (workspace): ``sandbox/datananas_quotas.py`` (402
   ``contact_total_quotas`` / ``contact_connect_quotas``).
 - Success is 200 ``{uuid, listId}``.
@@ -37,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.background import BackgroundTask
-from starlette.requests import Request
 
 from sandbox import datananas_inspection, datananas_progress, faults
 from sandbox import datananas_quotas as quotas
@@ -46,6 +47,7 @@ from sandbox.datananas_quotas import DEFAULT_DAILY_CONNECT_QUOTA, DEFAULT_TOTAL_
 from sandbox.errors import SandboxHTTPError
 from sandbox.ids import uuid7_batch
 from sandbox.plugin import Call, ProviderPlugin
+from sandbox.query_flags import flag
 from sandbox.storage import add_list_members, get_list, lists_of
 
 if TYPE_CHECKING:
@@ -108,19 +110,6 @@ plugin.schema(*quotas.SCHEMA)
 class _Outcome:
     created: int
     updated: int
-
-
-def _flag(request: Request, name: str) -> bool:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return False
-    value = raw.strip().lower()
-    if value in ("true", "1"):
-        return True
-    if value in ("false", "0", ""):
-        return False
-    raise SandboxHTTPError(400, "validation_error", f"{name} must be true or false",
-                           {"field": name})
 
 
 def _name_of(data: Mapping[str, Any]) -> str | None:
@@ -244,8 +233,8 @@ def _leave_other_lists(conn: sqlite3.Connection, workspace: str, keep: str,
 @plugin.endpoint("bulk_create", max_fault="datananas_bulk_max_off_by_one",
                  min_fault="datananas_bulk_min_zero")
 async def bulk_create(call: Call) -> Any:
-    move = _flag(call.request, MOVE_FLAG) and not call.fault("datananas_move_flag_ignored")
-    replace_owner = (_flag(call.request, OWNER_FLAG)
+    move = flag(call.request, MOVE_FLAG) and not call.fault("datananas_move_flag_ignored")
+    replace_owner = (flag(call.request, OWNER_FLAG)
                      and not call.fault("datananas_replace_owner_ignored"))
     body: dict[str, Any] = call.body
     contacts: list[dict[str, Any]] = body["contacts"]
