@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bulkbench.child_processes import parent_death_signal
 from bulkbench.errors import BulkbenchError, UsageError
 from contract.catalog import default_catalog
 from contract.config import load_config
@@ -83,20 +84,23 @@ def _sandbox_secrets(info: Mapping[str, Any]) -> list[str]:
 
 
 @contextmanager
-def _sandboxes(work: Path, faults: Sequence[str], seed: int, webhook_port: int
+def _sandboxes(work: Sequence[Path], faults: Sequence[str], seed: int, webhook_port: int
                ) -> Iterator[tuple[Path, Path]]:
-    """The main and the rate-limited sandbox, started side by side, stopped at the end."""
+    """The main and the rate-limited sandbox, started side by side, stopped at the end;
+    each in its own temporary folder of ``work``, which it removes when it stops or this
+    process dies."""
     from concurrent.futures import ThreadPoolExecutor
 
     from sandbox.process import SandboxProcess, start_sandbox
 
     with ExitStack() as stack, ThreadPoolExecutor(2) as pool:
         main_future = pool.submit(
-            start_sandbox, work / "main", rate_limit=MAIN_RATE_LIMIT, faults=faults, seed=seed,
-            webhook_url=f"http://127.0.0.1:{webhook_port}/hooks/import-completed")
-        throttled_future = pool.submit(start_sandbox, work / "throttled",
+            start_sandbox, work[0], rate_limit=MAIN_RATE_LIMIT, faults=faults, seed=seed,
+            webhook_url=f"http://127.0.0.1:{webhook_port}/hooks/import-completed",
+            remove_data_on_exit=True)
+        throttled_future = pool.submit(start_sandbox, work[1],
                                        rate_limit=THROTTLED_RATE_LIMIT, faults=faults,
-                                       seed=seed)
+                                       seed=seed, remove_data_on_exit=True)
         started: list[SandboxProcess] = []
         errors: list[BaseException] = []
         for future in (main_future, throttled_future):
@@ -110,7 +114,7 @@ def _sandboxes(work: Path, faults: Sequence[str], seed: int, webhook_port: int
             raise errors[0]
         main, throttled = started
         register_secrets(_sandbox_secrets(main.info) + _sandbox_secrets(throttled.info))
-        yield work / "main" / "sandbox.json", work / "throttled" / "sandbox.json"
+        yield work[0] / "sandbox.json", work[1] / "sandbox.json"
 
 
 def _scrub_dir(out_dir: Path) -> None:
@@ -176,7 +180,8 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
         args += ["--check", name]
     args += list(extra_args)
     started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="bulkbench-contract-"))
+    work = [Path(tempfile.mkdtemp(prefix=f"bulkbench-contract-{kind}-"))
+            for kind in ("main", "throttled")] if not real else []
     try:
         with ExitStack() as stack:
             if not real:
@@ -186,12 +191,14 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
                          str(throttled), "--webhook-listen", f"127.0.0.1:{port}"]
             try:
                 done = subprocess.run(args, cwd=str(REPO_ROOT), env=env, capture_output=True,
-                                      text=True, timeout=suite_timeout, check=False)
+                                      text=True, timeout=suite_timeout, check=False,
+                                      preexec_fn=parent_death_signal())
             except subprocess.TimeoutExpired as exc:
                 raise SuiteCrashed(f"the contract suite did not finish within "
                                    f"{suite_timeout:g} s") from exc
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        for folder in work:
+            shutil.rmtree(folder, ignore_errors=True)
     output = scrub((done.stdout or "") + (done.stderr or ""))
     _scrub_dir(out_dir)
     results = read_results(results_path) if results_path.exists() else None

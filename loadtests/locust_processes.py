@@ -6,7 +6,8 @@ with workers, one ``--master --expect-workers N`` bound to loopback plus N ``--w
 processes. The master's output goes to ``locust.log`` in the run folder; its progress
 lines (``PROGRESS_PREFIX``) are handed to a callback for the live line; each worker logs
 to ``worker-<n>.log``. The whole run is bounded: past the duration plus a grace period,
-the processes are terminated. No locust, no gevent here (subprocess and threads only).
+the processes are terminated, and they die with this process (SIGTERM on its death, see
+``bulkbench.child_processes``). No locust, no gevent here (subprocess and threads only).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
 
+from bulkbench.child_processes import parent_death_signal
 from loadtests.load_settings import PROGRESS_PREFIX
 
 __all__ = ["LOCUSTFILE", "LocustRun", "free_port", "run_locust"]
@@ -61,7 +63,7 @@ class LocustRun:
                 "--loglevel", "INFO"]
 
     def master_command(self, port: int | None) -> list[str]:
-        out = self.out_dir
+        out = self.out_dir.absolute()  # locust runs in the repository, not the caller's folder
         cmd = [*self.base_command(), "--headless", "--host", self.host,
                "-u", str(self.users), "-r", f"{self.spawn_rate or self.users:g}",
                "-t", f"{max(1, math.ceil(self.duration_s))}s",
@@ -108,6 +110,7 @@ def _stop(processes: Sequence[subprocess.Popen[str]], timeout: float = 10.0) -> 
 
 def run_locust(run: LocustRun, on_progress: Callable[[str], None]) -> int:
     """Run locust to the end (bounded); returns the exit code of the master/local process."""
+    run.out_dir = run.out_dir.absolute()
     run.out_dir.mkdir(parents=True, exist_ok=True)
     env = run.process_env()
     port = free_port() if run.workers else None
@@ -116,7 +119,8 @@ def run_locust(run: LocustRun, on_progress: Callable[[str], None]) -> int:
     try:
         master = subprocess.Popen(
             run.master_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(_REPO_ROOT))
+            stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(_REPO_ROOT),
+            preexec_fn=parent_death_signal())
         processes.append(master)
         for n in range(run.workers):
             assert port is not None
@@ -124,7 +128,8 @@ def run_locust(run: LocustRun, on_progress: Callable[[str], None]) -> int:
             logs.append(worker_log)
             processes.append(subprocess.Popen(
                 run.worker_command(port), stdout=worker_log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(_REPO_ROOT)))
+                stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(_REPO_ROOT),
+                preexec_fn=parent_death_signal()))
         relay = threading.Thread(target=_relay, daemon=True,
                                  args=(master.stdout, run.out_dir / "locust.log", on_progress))
         relay.start()

@@ -1,19 +1,56 @@
 """``python -m sandbox``: the sandbox server without the rest of the CLI (used by
 ``sandbox.process`` to start it quickly as a subprocess). Same options as
-``bulkbench serve``."""
+``bulkbench serve``, plus ``--remove-data-on-exit``.
+
+Started by ``sandbox.process`` it stops (SIGTERM to itself) once its parent is gone, even
+one killed outright (``bulkbench.child_processes.watch_parent``). With
+``--remove-data-on-exit`` the data folder (a temporary one: ``sandbox.json`` holds keys)
+is removed when the server has stopped, or, should a stop not end it, just before the
+orphaned process exits.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from bulkbench.child_processes import parent_gone, watch_parent
 from sandbox.errors import SandboxError
 from sandbox.settings import WEBHOOK_SECRET_ENV
 
 __all__ = ["main"]
+
+#: seconds an orphaned sandbox has to stop by itself before it removes its data and exits.
+ORPHAN_GRACE_SECONDS = 10.0
+
+
+def _remove(data: Path | None) -> None:
+    if data is not None:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _stop_when_orphaned(data: Path | None, orphaned: threading.Event) -> None:
+    """Once the parent is gone: SIGTERM to ourselves (the server stops cleanly, see
+    ``main``); past the grace period, remove the data and exit regardless."""
+
+    def on_orphan() -> None:
+        orphaned.set()
+        os.kill(os.getpid(), signal.SIGTERM)
+        threading.Event().wait(ORPHAN_GRACE_SECONDS)
+        _remove(data)
+        os._exit(1)
+
+    watch_parent(on_orphan)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # before the server takes the signals over
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--webhook-max-attempts", type=int, default=5)
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--option", action="append", default=[])
+    parser.add_argument("--remove-data-on-exit", action="store_true",
+                        help="Remove --data when stopped or orphaned (a temporary folder).")
     args = parser.parse_args(argv)
+    remove = args.data if args.remove_data_on_exit else None
+    orphaned = threading.Event()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    _stop_when_orphaned(remove, orphaned)
+    code = 1
     try:
         load_plugins()
         settings = SandboxSettings(
@@ -48,10 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             webhook_secret=args.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None,
             webhook_max_attempts=args.webhook_max_attempts, log_level=args.log_level,
             extra=parse_options(args.option))
-        return run(settings)
+        code = run(settings)
+        return code
     except SandboxError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    finally:
+        # a failed start keeps its folder (and log) for the parent's error message
+        if code == 0 or orphaned.is_set() or parent_gone():
+            _remove(remove)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ Used by the sandbox's own tests, the contract suite, the load tests and the benc
 
 The child is ``python -m sandbox`` on a free loopback port; ``sandbox.json`` (the
 server's announcement, with this child's pid) is what tells us it accepts connections.
+It dies with this process (``bulkbench.child_processes``), even one killed outright; with
+``remove_data_on_exit`` (a temporary data folder: ``sandbox.json`` holds keys) it removes
+its data folder when it stops or finds itself orphaned, so no key outlives the run.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from bulkbench.child_processes import child_env, parent_death_signal
 from sandbox.errors import SandboxError
 from sandbox.server import INFO_FILENAME
 from sandbox.settings import WEBHOOK_SECRET_ENV
@@ -40,13 +44,17 @@ class SandboxProcess:
     """A sandbox server running as a child process; a context manager that stops it."""
 
     def __init__(self, data_dir: Path, args: Sequence[str], *, timeout: float = 30.0,
-                 log_path: Path | None = None, env: Mapping[str, str] | None = None) -> None:
-        self.data_dir = Path(data_dir)
+                 log_path: Path | None = None, env: Mapping[str, str] | None = None,
+                 remove_data_on_exit: bool = False) -> None:
+        # absolute: the child runs in the repository, not in the caller's folder
+        self.data_dir = Path(data_dir).absolute()
         self.args = list(args)
+        #: the child removes ``data_dir`` when it stops or its parent dies (a temp folder).
+        self.remove_data_on_exit = remove_data_on_exit
         #: extra environment of the child (secrets go there, never on its command line).
         self.env = dict(env or {})
         self.timeout = timeout
-        self.log_path = log_path or self.data_dir / "sandbox.log"
+        self.log_path = Path(log_path).absolute() if log_path else self.data_dir / "sandbox.log"
         self.popen: subprocess.Popen[bytes] | None = None
         self.info: dict[str, Any] = {}
         self.returncode: int | None = None
@@ -61,13 +69,16 @@ class SandboxProcess:
         args = [a for a in self.args]
         if port is not None:
             args += ["--port", str(port)]
-        env = {**os.environ, **self.env, "PYTHONPATH": os.pathsep.join(
+        if self.remove_data_on_exit:
+            args.append("--remove-data-on-exit")
+        env = {**os.environ, **self.env, **child_env(), "PYTHONPATH": os.pathsep.join(
             filter(None, [str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")]))}
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         try:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "sandbox", "--data", str(self.data_dir), *args],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(_REPO_ROOT))
+                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(_REPO_ROOT),
+                preexec_fn=parent_death_signal())
         finally:
             log.close()
         self.returncode = None
@@ -175,8 +186,12 @@ def start_sandbox(data_dir: Path | str, *, rate_limit: str | None = None,
                   host: str = "127.0.0.1", port: int = 0, webhook_url: str | None = None,
                   options: Mapping[str, object] | None = None, extra_args: Sequence[str] = (),
                   timeout: float = 30.0, webhook_secret: str | None = None,
-                  webhook_max_attempts: int | None = None) -> SandboxProcess:
+                  webhook_max_attempts: int | None = None,
+                  remove_data_on_exit: bool = False) -> SandboxProcess:
     """Start a sandbox subprocess on ``data_dir`` and return it once it serves.
+
+    ``remove_data_on_exit``: ``data_dir`` is a temporary folder the child removes when it
+    stops or its parent dies (then ``restart`` starts from an empty folder).
 
     ``options`` are provider-specific settings (``--option KEY=VALUE``). The webhook
     secret reaches the child through its environment (``WEBHOOK_SECRET_ENV``), not its
@@ -199,5 +214,6 @@ def start_sandbox(data_dir: Path | str, *, rate_limit: str | None = None,
         args += ["--option", f"{name}={value}"]
     args += list(extra_args)
     env = {WEBHOOK_SECRET_ENV: webhook_secret} if webhook_secret else {}
-    proc = SandboxProcess(Path(data_dir), args, timeout=timeout, env=env)
+    proc = SandboxProcess(Path(data_dir), args, timeout=timeout, env=env,
+                          remove_data_on_exit=remove_data_on_exit)
     return proc.start(port or None)

@@ -3,9 +3,10 @@
 Without a base URL (neither ``--base-url`` nor the config's ``base_url``) every provider
 is served by the embedded sandbox. The contract suite starts its own pair of sandboxes
 (it needs a throttled twin and its webhook receiver wired in); the load steps share two
-that this module starts once, in a temporary folder outside the run folder (their
-``sandbox.json`` holds keys): ``main`` without a rate limit for throughput, ``throttled``
-for the rate-limit probe. A run is all-sandbox or all-remote: a mix is refused.
+that this module starts once, each in a temporary folder outside the run folder (their
+``sandbox.json`` holds keys) that the sandbox removes when it stops or the run dies:
+``main`` without a rate limit for throughput, ``throttled`` for the rate-limit probe.
+A run is all-sandbox or all-remote: a mix is refused.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class SharedSandboxes:
     probe_rate_limit: str | None
     faults: Sequence[str] = ()
     seed: int = 0
-    _work: Path | None = None
+    _folders: list[Path] = field(default_factory=list)
     _running: dict[str, Any] = field(default_factory=dict)
     #: every key, admin key and webhook secret of the sandboxes started (kept after close).
     known_secrets: list[str] = field(default_factory=list)
@@ -86,11 +87,13 @@ class SharedSandboxes:
         if kind not in self._running:
             from sandbox.process import start_sandbox
 
-            if self._work is None:
-                self._work = Path(tempfile.mkdtemp(prefix="bulkbench-run-sandbox-"))
+            # its own temporary folder, which the sandbox removes when it stops or this
+            # process dies (even killed outright): sandbox.json holds keys
+            folder = Path(tempfile.mkdtemp(prefix=f"bulkbench-run-sandbox-{kind}-"))
+            self._folders.append(folder)
             limit = None if kind == "main" else (self.probe_rate_limit or spec_rate_limit)
-            process = start_sandbox(self._work / kind, rate_limit=limit, faults=self.faults,
-                                    seed=self.seed)
+            process = start_sandbox(folder, rate_limit=limit, faults=self.faults,
+                                    seed=self.seed, remove_data_on_exit=True)
             self._running[kind] = process
             info = process.info
             self.known_secrets += [str(info.get("admin_key", "")),
@@ -103,9 +106,9 @@ class SharedSandboxes:
         for process in self._running.values():
             process.stop()
         self._running.clear()
-        if self._work is not None:
-            shutil.rmtree(self._work, ignore_errors=True)
-            self._work = None
+        for folder in self._folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders.clear()
 
     def __enter__(self) -> SharedSandboxes:
         return self
