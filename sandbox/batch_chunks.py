@@ -20,10 +20,13 @@ exactly when the whole body would (orjson refuses nesting deeper than 1024).
 Every byte of the body is parsed by orjson exactly once per scan: the text before the
 array (with ``"field":0}`` appended, which must make it a complete object whose last key is
 the field: the array is then a member of the top-level object), each chunk, and the text
-after the array (after ``{"field":[]``). Anything unusual (the array not found at the top
-level, the field named again after it, a chunk that cannot be cut in :data:`MAX_TRIES`
+after the array (after ``{"field":0``; twice when it holds a backslash, see
+:func:`_rest`). Anything unusual (the array not found at the top level, the field named
+again after it in any spelling, a chunk that cannot be cut in :data:`MAX_TRIES`
 candidates, invalid JSON anywhere) makes :func:`split_body` return None: the caller then
-parses the whole body the ordinary way, which also gives the ordinary errors.
+parses the whole body the ordinary way, which also gives the ordinary errors. A key given
+twice resolves as in that whole parse: the last occurrence wins (NOTES.md X6), whatever
+its spelling (``"\\u0072ows"`` is ``"rows"``).
 """
 
 from __future__ import annotations
@@ -185,6 +188,29 @@ class ArrayChunks:
         return f"<ArrayChunks of {count} items in {len(self._spans)} chunks>"
 
 
+def _rest(raw: Buffer, after: int, name: bytes, field: str) -> dict[str, Any] | None:
+    """The members after the array (``raw[after:]``, the text after its ``]``), or None
+    when they are not the end of the object, or name the field again in any spelling
+    (``"\\u0072ows"``): the last occurrence of a key wins (NOTES.md X6), so the array
+    would not be the field's value. The field is put first with a sentinel value: a
+    repeat overrides it. Only an escaped spelling can repeat the field without the
+    caller's literal search seeing it, so a second sentinel is tried only when a backslash
+    follows the array (a repeat whose value happens to equal the first sentinel)."""
+    view = memoryview(raw)
+    rest: dict[str, Any] | None = None
+    for sentinel in (0, 1):
+        if sentinel and raw.find(b"\\", after) < 0:
+            break
+        parsed = _loads(b"".join((b"{", name, b":%d" % sentinel, view[after:])))
+        if not isinstance(parsed, dict):
+            return None
+        rest = parsed
+        value = rest.pop(field, None)
+        if type(value) is not int or value != sentinel:
+            return None
+    return rest
+
+
 def split_body(raw: Buffer, field: str, visit: Visit | None = None, *,
                chunk_bytes: int = CHUNK_BYTES) -> dict[str, Any] | None:
     """The JSON object ``raw`` with its top-level array ``field`` as :class:`ArrayChunks`
@@ -204,10 +230,10 @@ def split_body(raw: Buffer, field: str, visit: Visit | None = None, *,
         after = array.end + 1
         if raw.find(name, after) >= 0:
             return None  # the field named again (a repeated key wins in a whole parse)
-        rest = _loads(b"".join((b"{", name, b":[]", view[after:])))
-        if not isinstance(rest, dict):
+        rest = _rest(raw, after, name, field)
+        if rest is None:
             return None
         head[field] = array
-        head.update((k, v) for k, v in rest.items() if k != field)
+        head.update(rest)  # a key repeated after the array wins, as in a whole parse
         return head
     return None
