@@ -6,7 +6,9 @@ authentication → scope → boolean query flags (``sandbox/query_flags.py``) �
 body size → JSON → batch limits → schema → handler. Any :class:`SandboxHTTPError` becomes
 an error in the provider's envelope; any other exception is logged and answered 500
 ``internal_error`` as a last resort. The rate-limit headers go on every answer, error or
-not. The core's faults are consulted here.
+not: with ``--rate-limit``, on every endpoint; without it, on the endpoints whose page
+documents them (from an unenforced limiter with the spec's numbers, ``sandbox/rate_limit.py``).
+The core's faults are consulted here.
 
 For an endpoint with ``chunked_batch``, a large body's JSON, batch limits and schema are
 checked a chunk of the batch array at a time (``sandbox/batch_chunks.py``); a body that
@@ -76,6 +78,15 @@ def generic_problem_error(problems: list[Problem]) -> SandboxHTTPError:
         {"errors": [{"path": p.pointer, "message": p.message} for p in problems]})
 
 
+def _page_documents_rate_headers(provider: Provider, endpoint: Endpoint) -> bool:
+    """Whether the endpoint's documentation page promises ``X-RateLimit-*`` on every
+    response: the spec requires them on an operation of the same page (NOTES.md X1)."""
+    if endpoint.doc_seed is None:
+        return False
+    return any("x-ratelimit-limit" in (h.lower() for h in ep.required_response_headers)
+               for ep in provider.endpoints if ep.doc_seed == endpoint.doc_seed)
+
+
 class _EndpointRunner:
     """The compiled pipeline of one endpoint (schema compiled once, limits resolved)."""
 
@@ -88,6 +99,8 @@ class _EndpointRunner:
         self.reset_style = (self.provider.rate_limit.reset if self.provider.rate_limit
                             else "epoch-seconds")
         self.flags = boolean_query_params(self.provider, self.endpoint)
+        self.meter = (sandbox.meters.get(self.provider.name)
+                      if _page_documents_rate_headers(self.provider, self.endpoint) else None)
         self.has_body = bool(self.endpoint.request_schema)
         self.validator = (BodyValidator(self.endpoint, formats=spec.formats)
                           if self.has_body else None)
@@ -136,7 +149,7 @@ class _EndpointRunner:
 
     def _rate_limit(self, request: Request, credential: str | None) -> dict[str, str]:
         sandbox = self.sandbox
-        limiter = sandbox.limiter
+        limiter = sandbox.limiter or self.meter
         if limiter is None:
             return {}
         client = request.client.host if request.client else "?"

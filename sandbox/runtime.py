@@ -71,6 +71,12 @@ class Sandbox:
         self.storage.run_sync(self._seed_lists)
         self.limiter = (FixedWindowLimiter(*settings.rate_limit)
                         if settings.rate_limit is not None else None)
+        #: with ``--rate-limit`` off: per provider, an unenforced limiter with the spec's
+        #: numbers, for the endpoints that document X-RateLimit-* (``sandbox/rate_limit.py``).
+        self.meters: dict[str, FixedWindowLimiter] = {} if self.limiter is not None else {
+            p.name: FixedWindowLimiter(p.rate_limit.requests, p.rate_limit.window_seconds,
+                                       enforce=False)
+            for p in catalog.providers if p.rate_limit is not None}
 
     # ------------------------------------------------------------------ queries
 
