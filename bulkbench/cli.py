@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module under ``bulkbench.commands`` and returns an
 exit code. The exit code of the process is decided here, in one place:
-a ``BulkbenchError`` becomes one line on stderr and its ``exit_code``; a usage error
-from the parser is 2; Ctrl-C is 130; otherwise the command's own return value.
+a ``BulkbenchError`` becomes one line on stderr (plain text, never read as markup) and its
+``exit_code``; a usage error from the parser is 2; Ctrl-C is 130; otherwise the command's
+own return value.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from bulkbench.commands import catalog, contract, generate, load, report, run, serve
 from bulkbench.errors import BulkbenchError
@@ -43,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except BulkbenchError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        # plain text: a message quotes paths and names the user gave ("[/b]", "[leadlx]")
+        err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
         code = exc.exit_code
     except typer.Exit as exc:
         code = exc.exit_code

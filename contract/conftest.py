@@ -20,7 +20,13 @@ import pytest
 
 from bulkbench.errors import BulkbenchError
 from contract.catalog import default_catalog
-from contract.plan import PlannedCheck, plan_checks, plan_conformance
+from contract.plan import (
+    PlannedCheck,
+    known_checks,
+    plan_checks,
+    plan_conformance,
+    unknown_checks,
+)
 from contract.pytest_plugin import SESSION_KEY, ResultsRecorder
 from contract.redaction import scrub
 from contract.session import SuiteSession
@@ -81,6 +87,10 @@ def _options(config: pytest.Config) -> SuiteOptions:
 
 def pytest_configure(config: pytest.Config) -> None:
     catalog = default_catalog()
+    unknown = unknown_checks(list(config.getoption("only_checks") or []))
+    if unknown:
+        raise pytest.UsageError(f"--check {', '.join(unknown)}: no such check (known: "
+                                f"{', '.join(known_checks())})")
     try:
         options = _options(config)
         targets = build_targets(options, catalog)

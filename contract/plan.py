@@ -14,7 +14,20 @@ from contract.checks.registry import assigned_cases
 from contract.conformance import CHECK_NAMES
 from generators import edge_cases
 
-__all__ = ["PlannedCheck", "plan_checks", "plan_conformance"]
+__all__ = ["SCHEMATHESIS_SUMMARIES", "PlannedCheck", "known_checks", "plan_checks",
+           "plan_conformance", "unknown_checks"]
+
+#: what each schemathesis check (``contract.conformance.CHECK_NAMES``) holds a response to.
+SCHEMATHESIS_SUMMARIES = {
+    "not_a_server_error": "No generated request is answered with a 5xx.",
+    "status_code_conformance": "Every status code answered is one the spec documents.",
+    "content_type_conformance": "Every response's Content-Type is one the spec documents.",
+    "response_schema_conformance": "Every response body matches the spec's schema for it.",
+    "response_headers_conformance": "Every response carries the headers the spec requires.",
+    "negative_data_rejection": "A request the spec makes invalid is rejected with a 4xx.",
+    "positive_data_acceptance": "A request the spec makes valid is accepted.",
+    "ignored_auth": "A request without (or with a wrong) key is refused.",
+}
 
 
 @dataclass(frozen=True)
@@ -68,3 +81,18 @@ def plan_checks(catalog: Catalog, providers: Sequence[str],
                     out.append(PlannedCheck("semantic", spec.name, provider, ep.key,
                                             spec.group, case.name, NOT_RUN.get(short)))
     return out
+
+
+def known_checks() -> dict[str, str]:
+    """Every check ``--check`` accepts, with its summary: schemathesis' checks (in
+    ``CHECK_NAMES`` order), then the registered checks (in registration order)."""
+    known = {name: f"schemathesis: {SCHEMATHESIS_SUMMARIES.get(name, name)}"
+             for name in CHECK_NAMES}
+    known.update((spec.name, f"{spec.group}: {spec.summary}") for spec in CHECKS.values())
+    return known
+
+
+def unknown_checks(names: Sequence[str]) -> list[str]:
+    """The names of ``names`` no check has (an empty list: all known)."""
+    known = known_checks()
+    return [name for name in names if name not in known]

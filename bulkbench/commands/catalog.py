@@ -9,6 +9,7 @@ import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from contract.catalog import Catalog, Endpoint, load_catalog
 
@@ -76,14 +77,15 @@ def render_table(catalog: Catalog, console: Console, documented_only: bool) -> N
     for column in ("endpoint", "method path", "limits", "identity", "auth", "errors"):
         table.add_column(column)
     for ep in catalog.endpoints(documented_only=documented_only):
-        name = ep.key if ep.documented else f"{ep.key}\n[dim](assumed)[/]"
+        # plain text cells: specs may come from the user's folder (--specs)
+        name = Text(ep.key) if ep.documented else Text.assemble(ep.key, ("\n(assumed)", "dim"))
         table.add_row(
             name,
-            f"{ep.method} {ep.path}",
-            _limits(ep),
-            ", ".join(ep.identity_keys) or "—",
-            _auth(ep),
-            _errors(ep),
+            Text(f"{ep.method} {ep.path}"),
+            Text(_limits(ep)),
+            Text(", ".join(ep.identity_keys) or "—"),
+            Text(_auth(ep)),
+            Text(_errors(ep)),
         )
     console.print(table)
 

@@ -5,7 +5,9 @@ run; otherwise the suite runs against the given provider with the key from ``--a
 or the environment variable the config names. The suite runs as a pytest subprocess
 (``contract/``) and writes ``results.json`` and ``junit.xml`` into ``--out``; this command
 prints a summary and decides the exit code: 0 conformant, 1 a check failed (or the suite
-could not finish), 2 a usage or configuration error.
+could not finish, or the target did not answer the preflight: nothing is judged then),
+2 a usage or configuration error (an unknown ``--check`` included; ``--list-checks``
+prints the known ones). Paths given relative are taken from the caller's folder.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bulkbench.errors import UsageError
 from contract.target import PROVIDERS
@@ -44,8 +47,8 @@ def render_summary(results: dict[str, Any], console: Console) -> None:
         entry[str(record["status"])] = entry.get(str(record["status"]), 0) + 1
     for (provider, endpoint), counts in rows.items():
         failed = counts["failed"]
-        table.add_row(provider, endpoint.split(".", 1)[1], str(counts["passed"]),
-                      f"[bold red]{failed}[/]" if failed else "0", str(counts["skipped"]))
+        table.add_row(Text(provider), Text(endpoint.split(".", 1)[1]), str(counts["passed"]),
+                      Text(str(failed), "bold red") if failed else "0", str(counts["skipped"]))
     console.print(table)
     failures = [r for r in results.get("results", []) if r["status"] == "failed"]
     if failures:
@@ -63,13 +66,20 @@ def render_summary(results: dict[str, Any], console: Console) -> None:
             what = str((first.get("failure") or {}).get("title", ""))
             if case:
                 what += f" ({case[len(endpoint) + 1:]})"
-            fail_table.add_row(name, endpoint, str(len(records)), what)
+            fail_table.add_row(Text(name), Text(endpoint), str(len(records)), Text(what))
         console.print(fail_table)
         if len(grouped) > _MAX_FAILURES_SHOWN:
-            console.print(f"… and {len(grouped) - _MAX_FAILURES_SHOWN} more in results.json")
+            console.print(f"… and {len(grouped) - _MAX_FAILURES_SHOWN} more in results.json",
+                          markup=False)
     summary = results.get("summary", {})
     console.print(f"{summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed, "
-                  f"{summary.get('skipped', 0)} skipped")
+                  f"{summary.get('skipped', 0)} skipped", markup=False)
+
+
+def _print_checks(checks: dict[str, str]) -> None:
+    width = max(len(name) for name in checks)
+    for name, summary in checks.items():
+        typer.echo(f"{name:<{width}}  {summary}")
 
 
 def _pytest_error(output: str) -> str | None:
@@ -103,7 +113,9 @@ def register(app: typer.Typer) -> None:
             "--job-timeout", metavar="S",
             help="Seconds to wait for a queued import and its webhook.")] = None,
         check: Annotated[list[str] | None, typer.Option(
-            "--check", help="Run only this check (repeatable).")] = None,
+            "--check", help="Run only this check (repeatable; see --list-checks).")] = None,
+        list_checks: Annotated[bool, typer.Option(
+            "--list-checks", help="List the checks, one line each, and exit.")] = False,
         webhook_listen: Annotated[str | None, typer.Option(
             "--webhook-listen", metavar="HOST:PORT",
             help="Real provider: where the harness receives import.completed (the URL "
@@ -116,9 +128,13 @@ def register(app: typer.Typer) -> None:
             help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
     ) -> int:
         """Run the contract suite: does the provider do what its documentation promises?"""
+        from contract.plan import known_checks, unknown_checks
         from contract.results import read_results
         from contract.suite_process import SuiteCrashed, run_suite
 
+        if list_checks:
+            _print_checks(known_checks())
+            return 0
         if provider not in (*PROVIDERS, "all"):
             raise UsageError(f"--provider {provider!r}: expected one of "
                              f"{', '.join(PROVIDERS)} or all")
@@ -128,6 +144,10 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--timeout must be a positive number of seconds")
         if config is not None and not config.is_file():
             raise UsageError(f"--config {config}: no such file")
+        unknown = unknown_checks(check or [])
+        if unknown:
+            raise UsageError(f"--check {', '.join(unknown)}: no such check (known: "
+                             f"{', '.join(known_checks())}; see --list-checks)")
         if sandbox_fault:
             from sandbox import faults
             from sandbox.providers import load_plugins
@@ -135,7 +155,9 @@ def register(app: typer.Typer) -> None:
             load_plugins()
             faults.check_names(sandbox_fault)
         providers = list(PROVIDERS) if provider == "all" else [provider]
-        out_dir = out or _default_out()
+        # the suite runs in the repository: relative paths are the caller's, made absolute
+        out_dir = (out or _default_out()).absolute()
+        config = config.absolute() if config is not None else None
         console = Console(highlight=False)
         extra: list[str] = []
         if webhook_listen is not None:
@@ -157,9 +179,9 @@ def register(app: typer.Typer) -> None:
         results = read_results(run.results_path)
         target = "the sandbox" if run.sandbox else (base_url or "the configured provider")
         console.print(f"contract suite against {target} ({', '.join(providers)}), seed {seed}"
-                      f", {run.seconds:.1f} s")
+                      f", {run.seconds:.1f} s", markup=False)
         render_summary(results, console)
-        console.print(f"results: {run.results_path}")
-        console.print(f"junit:   {run.junit_path}")
+        console.print(f"results: {run.results_path}", markup=False)
+        console.print(f"junit:   {run.junit_path}", markup=False)
         failed = int(results.get("summary", {}).get("failed", 0))
         return 1 if failed or run.pytest_exit != 0 else 0

@@ -39,14 +39,15 @@ def _ratio(value: float | None, higher_is_better: bool, regression: bool) -> Tex
 def print_comparison(cmp: Comparison, console: Console) -> None:
     console.print(f"before: {cmp.before}   after: {cmp.after}   (threshold "
                   f"{cmp.threshold:.0%}, latency floor {cmp.latency_floor_ms:g} ms)",
-                  highlight=False)
+                  highlight=False, markup=False)
     if cmp.flips:
         table = Table(title=f"checks that flipped ({len(cmp.flips)})", title_justify="left")
         for column in ("provider", "check", "before", "after"):
             table.add_column(column)
         for flip in cmp.flips:
             style = "red" if flip.regression else "green" if flip.after == "passed" else ""
-            table.add_row(flip.provider, flip.label, flip.before, Text(flip.after, style))
+            table.add_row(Text(flip.provider), Text(flip.label), Text(flip.before),
+                          Text(flip.after, style))
         console.print(table)
     else:
         console.print("no contract check changed its status")
@@ -56,7 +57,7 @@ def print_comparison(cmp: Comparison, console: Console) -> None:
         for column in ("run", "figure", "before", "after", "ratio"):
             table.add_column(column, justify="left" if column in ("run", "figure") else "right")
         for m in cmp.metrics:
-            table.add_row(f"{m.provider}.{m.scenario}", m.metric, fmt(m.before),
+            table.add_row(Text(f"{m.provider}.{m.scenario}"), Text(m.metric), fmt(m.before),
                           fmt(m.after), _ratio(m.ratio, m.higher_is_better, m.regression))
         console.print(table)
     for label, items in (("only before", cmp.only_before), ("only after", cmp.only_after)):

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, ProgressColumn, Task, TaskID, TextColumn, TimeElapsedColumn
 from rich.spinner import Spinner
 from rich.table import Table
@@ -129,8 +130,9 @@ class RunDisplay:
                 return
             line = self.tail.latest if self.tail is not None else ""
             if self.live:
-                suffix = f"  [dim]{line}[/]" if line else ""
-                self.progress.update(self.tasks[key], description=f"{self.names[key]}{suffix}")
+                suffix = f"  [dim]{escape(line)}[/]" if line else ""
+                self.progress.update(self.tasks[key],
+                                     description=f"{escape(self.names[key])}{suffix}")
             elif line and time.monotonic() - last_print >= 15:
                 last_print = time.monotonic()
                 self.console.print(f"    {self.names[key]}: {line}", markup=False,
@@ -142,7 +144,7 @@ class RunDisplay:
         self.progress.start_task(task)
         self.progress.update(task, state="running")
         if not self.live:
-            self.console.print(f"→ {self.names[key]} …", highlight=False)
+            self.console.print(f"→ {self.names[key]} …", highlight=False, markup=False)
         if watch is not None:
             self.tail = _Tail(watch)
         self.ticker = threading.Thread(target=self._tick, args=(key,), daemon=True)
@@ -157,7 +159,8 @@ class RunDisplay:
         self._stop_tail()
         task = self.tasks[key]
         text = f"{self.names[key]}: {line}" if line else self.names[key]
-        self.progress.update(task, state=state, completed=1, description=text)
+        # the description is markup (the live line's style): what a step says is escaped
+        self.progress.update(task, state=state, completed=1, description=escape(text))
         self.progress.stop_task(task)
         if not self.live:
             icon = _ICONS.get(state, Text("?")).plain
@@ -180,7 +183,7 @@ def print_summary(console: Console, rendered: Rendered) -> None:
         row = overview_row(event.provider, event.contract_ran, event.checks, event.load_runs)
         peak = fmt(row.peak_contacts_per_second, 0) + (
             f"\n({row.peak_where})" if row.peak_where else "")
-        table.add_row(row.provider, _ok(row.contract, row.contract_ok), peak,
+        table.add_row(Text(row.provider), _ok(row.contract, row.contract_ok), Text(peak),
                       fmt(row.peak_p99_ms, 1, " ms"), _ok(row.rate_limit, row.rate_limit_ok),
                       _ok(row.sla, row.sla_ok))
     console.print(table)
@@ -190,5 +193,6 @@ def print_summary(console: Console, rendered: Rendered) -> None:
     for reason in verdict.reasons[:12]:
         console.print(f"  - {reason}", markup=False, highlight=False)
     if len(verdict.reasons) > 12:
-        console.print(f"  … and {len(verdict.reasons) - 12} more (see the report)")
+        console.print(f"  … and {len(verdict.reasons) - 12} more (see the report)",
+                      markup=False)
     console.print(f"report: {rendered.index}", markup=False, highlight=False, soft_wrap=True)

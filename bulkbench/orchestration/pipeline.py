@@ -211,7 +211,7 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     write_manifest(folder, manifest)
     console.print(f"bulkbench run ({profile.name}): {', '.join(providers)} against "
                   f"{'the embedded sandbox' if sandbox else 'the configured provider(s)'}; "
-                  f"run folder {folder}", highlight=False, soft_wrap=True)
+                  f"run folder {folder}", highlight=False, markup=False, soft_wrap=True)
 
     sandboxes = SharedSandboxes(profile.probe_sandbox_rate_limit if sandbox else None,
                                 req.sandbox_faults, req.seed)
