@@ -135,7 +135,11 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
               job_timeout: float | None = None, faults: Sequence[str] = (),
               checks: Sequence[str] = (), suite_timeout: float = DEFAULT_SUITE_TIMEOUT,
               extra_args: Sequence[str] = ()) -> SuiteRun:
-    """Run the suite for ``providers`` and return its outcome (see module docstring)."""
+    """Run the suite for ``providers`` and return its outcome (see module docstring).
+
+    Relative paths are the caller's (the suite itself runs in the repository)."""
+    out_dir = Path(out_dir).absolute()
+    config = Path(config).absolute() if config is not None else None
     for name in providers:
         if name not in PROVIDERS:
             raise UsageError(f"unknown provider {name!r} (known: {', '.join(PROVIDERS)})")

@@ -79,7 +79,7 @@ def _run_folder(out: Path | None) -> Path:
         n += 1
         folder = base / f"{stamp}-{n}"
     folder.mkdir(parents=True)
-    return folder
+    return folder.absolute()
 
 
 def _providers(catalog: Catalog, choice: str) -> list[str]:
@@ -171,6 +171,10 @@ def _run_step(step: Step, ctx: StepContext) -> StepOutcome:
 def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     """Run the whole job (see the module docstring); usage errors raise before any work."""
     console = console or Console()
+    # the stages run in other folders (the suite and locust in the repository): paths the
+    # user gave relative are the caller's
+    req.config, req.sla, req.out = (p.absolute() if p is not None else None
+                                    for p in (req.config, req.sla, req.out))
     catalog = default_catalog()
     profile, providers = _check_request(req, catalog)
     config = load_config(req.config, catalog)
