@@ -6,6 +6,10 @@ marked failed there), and returns an :class:`Answer` with the times, the status,
 parsed JSON and the rate-limit headers. Nothing here fires extra locust events: business
 figures go to the harness's :class:`~loadtests.contact_metrics.Recorder`.
 
+Redirects are never followed (the user's client is built with ``max_redirects = 0``): a
+redirect could send the load to a host nobody allowed, beyond the caps. A 3xx is an
+error, its failure message naming the ``Location`` it pointed at.
+
 Runs inside locust (gevent); imports no locust module itself.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
@@ -56,6 +61,31 @@ def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
+def _without_secrets(url: str) -> str:
+    """A Location as shown in a failure: no user-info, query or fragment."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
+    except ValueError:
+        return "(an unparseable Location)"
+
+
+def _failure(status: int, headers: Any, error: Any) -> str:
+    """The failure message of an answer that is not a success."""
+    if not status:
+        return f"no answer: {type(error).__name__ if error else 'error'}"
+    if 300 <= status < 400:
+        location = None
+        try:
+            location = headers.get("Location") if headers is not None else None
+        except Exception:  # a header object that cannot answer: no location
+            location = None
+        shown = _without_secrets(str(location)) if location else "(no Location header)"
+        return f"HTTP {status} redirect to {shown} (redirects are never followed)"
+    return f"HTTP {status}"
+
+
 def send(client: Any, method: str, path: str, *, body: bytes | None, headers: dict[str, str],
          name: str) -> Answer:
     """Send one request and read its answer (never raises for HTTP or network errors)."""
@@ -85,8 +115,6 @@ def send(client: Any, method: str, path: str, *, body: bytes | None, headers: di
             response.success()
         else:
             if not answer.error:
-                error = getattr(response, "error", None)
-                answer.error = (f"HTTP {status}" if status else
-                                f"no answer: {type(error).__name__ if error else 'error'}")
+                answer.error = _failure(status, raw_headers, getattr(response, "error", None))
             response.failure(answer.error)
     return answer

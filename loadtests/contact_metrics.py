@@ -5,8 +5,9 @@ their outcome, the contacts the response says were accepted and the latency (fro
 intended send time in the open model). It keeps:
 
 - a :class:`Tally` per label (``""`` for a plain run, ``batch=100`` in a sweep,
-  ``sync``/``queued`` for imports): requests, successes, contacts, 429s, other errors,
-  the wall time of the first send and of the last completion;
+  ``sync``/``queued`` for imports): requests, successes, contacts, 429s, other errors
+  (and among them the transport failures, where no HTTP answer came at all, and the
+  5xx answers), the wall time of the first send and of the last completion;
 - an HdrHistogram per metric (``http`` = success latency; ``import_completed``,
   ``ws_ending``, ...), and per metric and label (``http@batch=100``); 429s and errors are
   never in them;
@@ -48,6 +49,10 @@ class Tally:
     errors: int = 0
     first: float | None = None
     last: float | None = None
+    #: among ``errors``: no HTTP answer at all (refused, reset, timeout, DNS, TLS) ...
+    transport_errors: int = 0
+    #: ... and 5xx answers.
+    server_errors: int = 0
 
     def add(self, other: Tally) -> None:
         self.requests += other.requests
@@ -55,19 +60,24 @@ class Tally:
         self.contacts += other.contacts
         self.rate_limited += other.rate_limited
         self.errors += other.errors
+        self.transport_errors += other.transport_errors
+        self.server_errors += other.server_errors
         self.first = _min(self.first, other.first)
         self.last = _max(self.last, other.last)
 
     def as_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "ok": self.ok, "contacts": self.contacts,
                 "rate_limited": self.rate_limited, "errors": self.errors,
+                "transport_errors": self.transport_errors,
+                "server_errors": self.server_errors,
                 "first": self.first, "last": self.last}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tally:
         return cls(int(data.get("requests", 0)), int(data.get("ok", 0)),
                    int(data.get("contacts", 0)), int(data.get("rate_limited", 0)),
-                   int(data.get("errors", 0)), data.get("first"), data.get("last"))
+                   int(data.get("errors", 0)), data.get("first"), data.get("last"),
+                   int(data.get("transport_errors", 0)), int(data.get("server_errors", 0)))
 
     @property
     def span(self) -> float:
@@ -163,6 +173,10 @@ class Recorder:
                 t.rate_limited += 1
             else:
                 t.errors += 1
+                if not status:
+                    t.transport_errors += 1
+                elif status >= 500:
+                    t.server_errors += 1
         tally.first = _min(tally.first, sent_wall)
         tally.last = _max(tally.last, done_wall)
         if remaining is not None:

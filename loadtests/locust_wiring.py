@@ -12,7 +12,13 @@
 - ``test_stop``: the master asks each worker to stop and send its last payload
   (``bulkbench_flush`` → ``bulkbench_final``) and waits for them; then the master (or the
   only process) writes ``summary.json``, ``series.json`` and ``latency.hlog``, and
-  evaluates the SLA when ``--bb-sla`` names one (a failure sets exit code 1).
+  evaluates the SLA when ``--bb-sla`` names one (each failed threshold is logged with
+  its limit and what was measured; a failure sets exit code 1).
+
+A target that stops answering (``transport_failures``) aborts the run: the process whose
+users saw it logs one line and quits (a worker asks the master to, ``bulkbench_abort``);
+``summary.json`` says why under ``aborted`` and the exit code is 1. Options refused at
+test start (no key, a host not allowed) are one log line and exit code 2, no summary.
 
 Nothing is reported with extra ``request`` events: contacts and histograms travel in the
 harness's own payloads.
@@ -61,6 +67,7 @@ log = logging.getLogger("bulkbench.load")
 
 _FLUSH = "bulkbench_flush"
 _FINAL = "bulkbench_final"
+_ABORT = "bulkbench_abort"
 
 _RUNTIME: Runtime | None = None
 
@@ -108,6 +115,8 @@ class Runtime:
         self.plan: ScenarioPlan | None = None
         self.ctx: RunContext | None = None
         self.error = ""
+        self.aborted = ""
+        self._quitting = False
         self.finished = False
         self.cpu_at_start = 0.0
         self._greenlets: list[Any] = []
@@ -119,6 +128,7 @@ class Runtime:
         env = self.environment
         self.recorder, self.total = Recorder(), Recorder()
         self.finished, self.error, self.ctx = False, "", None
+        self.aborted, self._quitting = "", False
         self.settings, self.plan = None, None
         self.cpu_at_start = time.process_time()
         self._started = time.time()
@@ -173,7 +183,34 @@ class Runtime:
             ws_url=(websocket_url(host, settings.bb_ws_url, key)
                     if plan.endpoint.websocket else ""),
             worker_index=max(0, int(getattr(env.runner, "worker_index", 0) or 0)),
-            closed_ceiling=ceiling)
+            closed_ceiling=ceiling, abort=self.abort, end_run=self.quit_soon)
+
+    # ------------------------------------------------------------------ ending early
+
+    def quit_soon(self) -> None:
+        """End the run (once), outside the calling greenlet (a user's, usually)."""
+        if self._quitting or self.role == "worker":
+            return
+        self._quitting = True
+        gevent.spawn_later(0, self.environment.runner.quit)
+
+    def abort(self, reason: str) -> None:
+        """The target does not answer: stop the run, reported as failed (exit 1)."""
+        if self.aborted:
+            return
+        host = self.environment.host or "the target"
+        self.aborted = f"{reason} from {host}"
+        self.environment.process_exit_code = 1
+        log.error("bulkbench: stopping the run early: %s", self.aborted)
+        if self.role == "worker":
+            self.environment.runner.send_message(_ABORT, {"reason": reason})
+        else:
+            self.quit_soon()
+
+    def on_abort(self, environment: Any, msg: Any, **_: Any) -> None:
+        """Master: a worker's users found the target not answering."""
+        reason = str((msg.data or {}).get("reason") or "the target does not answer")
+        self.abort(f"{reason} (worker {msg.node_id})")
 
     def _guard(self) -> None:
         """The hard duration cap, whatever --run-time says (or when it is missing)."""
@@ -238,8 +275,8 @@ class Runtime:
         for greenlet in self._greenlets:
             greenlet.kill(block=False)
         self._greenlets = []
-        if self.role == "worker" or self.finished or self.settings is None:
-            return
+        if self.role == "worker" or self.finished or self.settings is None or self.error:
+            return  # (after refused options: nothing ran, no summary is written)
         if self.role == "master":
             self._collect_finals()
         else:
@@ -268,7 +305,9 @@ class Runtime:
             role=self.role, locust_stats=locust_snapshot(env.stats),
             users=int(getattr(env.parsed_options, "num_users", 0) or 0),
             workers_expected=int(getattr(env.parsed_options, "expect_workers", 0) or 0)
-            if self.role == "master" else 0)
+            if self.role == "master" else 0, aborted=self.aborted)
+        if self.aborted:
+            env.process_exit_code = 1
         out = Path(settings.bb_out) if settings.bb_out else None
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -292,6 +331,10 @@ class Runtime:
                 summary["sla"] = {"file": settings.bb_sla,
                                   "verdicts": [v.as_dict() for v in verdicts],
                                   "passed": not failed(verdicts)}
+                for v in failed(verdicts):
+                    log.error("bulkbench: SLA threshold %s failed: limit %s, measured %s%s",
+                              v.name, _shown(v.threshold), _shown(v.measured),
+                              f" ({v.detail})" if v.detail else "")
                 if failed(verdicts):
                     env.process_exit_code = 1
         if out is not None:
@@ -315,6 +358,12 @@ class Runtime:
             "labels": {k: v.as_dict() for k, v in sent.labels.items()},
             "histograms": {m: hdr.encode(h) for m, h in sent.histograms.items()},
         }, option=orjson.OPT_INDENT_2))
+
+
+def _shown(value: float | bool | None) -> str:
+    if value is None or isinstance(value, bool):
+        return str(value).lower() if value is not None else "nothing"
+    return f"{value:.6g}"
 
 
 # --------------------------------------------------------------------------- hooks
@@ -363,6 +412,7 @@ def _on_init(environment: Any, **_: Any) -> None:
         runner.register_message(_FLUSH, runtime.on_flush, concurrent=True)
     elif runtime.role == "master":
         runner.register_message(_FINAL, runtime.on_final)
+        runner.register_message(_ABORT, runtime.on_abort)
 
 
 def install(events: Any) -> None:

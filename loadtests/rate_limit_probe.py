@@ -12,7 +12,13 @@
 Requests are the smallest valid batch of the endpoint (the catalog's ``minItems``),
 sent one at a time so that the headers of consecutive answers can be compared. The
 observations and their verdicts (``rate_limit_verdicts.analyse``) become one ``rate_limit``
-event of the recorder; then the probe ends the run. Runs inside locust (gevent).
+event of the recorder; then the probe ends the run.
+
+The probe stops early when it cannot gather evidence: the run's transport watch trips
+(the target does not answer: ``transport_failures``), or ``REFUSED_IN_A_ROW`` answers in
+a row during the ramp are neither a success nor a 429 (a wrong key or path answers 401
+or 404 forever). Its verdict is then *inconclusive*, never "not honest". Runs inside
+locust (gevent).
 """
 
 from __future__ import annotations
@@ -21,16 +27,15 @@ import math
 import time
 from typing import Any
 
-import gevent  # type: ignore[import-untyped]
-
 from loadtests.accepted_contacts import from_response
 from loadtests.rate_limit_verdicts import Observation, analyse
 from loadtests.run_context import RunContext
 from loadtests.scenario_drivers import Driver
 
-__all__ = ["RateLimitProbe"]
+__all__ = ["REFUSED_IN_A_ROW", "RateLimitProbe"]
 
 _MAX_WAIT = 120.0
+REFUSED_IN_A_ROW = 20
 
 
 class RateLimitProbe(Driver):
@@ -65,12 +70,11 @@ class RateLimitProbe(Driver):
                                assumed=self.assumed)
             self.recorder.add_event({"kind": "rate_limit", "analysis": verdicts,
                                      "observations": [o.as_dict() for o in self.observations]})
-            runner = self.user.environment.runner
-            if type(runner).__name__ == "LocalRunner":
-                gevent.spawn_later(0.1, runner.quit)
+            self.ctx.end_run()
 
     def out_of_time(self) -> bool:
-        return self.stopping() or time.perf_counter() >= self.deadline
+        return (self.stopping() or self.ctx.transport.tripped
+                or time.perf_counter() >= self.deadline)
 
     def one(self, phase: str, after_wait: bool = False) -> Observation:
         answer = self.post(self.endpoint, self.body(self.endpoint, self.size), phase)
@@ -108,6 +112,7 @@ class RateLimitProbe(Driver):
         start = time.perf_counter()
         next_send = start
         in_window = 0
+        refused = 0  # answers in a row that are neither a success nor a 429
         prev: Observation | None = None
         while not self.out_of_time():
             self.sleep(next_send - time.perf_counter())
@@ -116,6 +121,9 @@ class RateLimitProbe(Driver):
             o = self.one("ramp")
             if o.status == 429:
                 return o
+            refused = refused + 1 if o.status and not o.ok else 0
+            if refused >= REFUSED_IN_A_ROW:
+                return None  # nothing but errors: no evidence to gather (inconclusive)
             if o.ok:
                 new_window = prev is not None and (
                     (o.remaining is not None and prev.remaining is not None

@@ -16,7 +16,14 @@ reaches 0 at the first 429, requests accepted beyond the limit, whether ``Retry-
 and ``Reset`` are honest (no request sent after the advertised time was refused, and
 requests sent after waiting ``Retry-After`` succeed), the recovery time, and the two
 clients side by side. Windows are told apart by ``Remaining`` going up or, with
-epoch-seconds resets, ``Reset`` moving on. No locust, no gevent here.
+epoch-seconds resets, ``Reset`` moving on.
+
+The verdict (``verdict``; ``honest`` True, False or None) is *inconclusive* whenever the
+probe lacks evidence, never "not honest": some requests got no answer at all (refused,
+reset, timed out), no request succeeded (a dead target, a wrong key or path), fewer than
+``MIN_ANSWERS`` successes and 429s came back, or the limit was never reached and nothing
+else was wrong. ``inconclusive`` then says why (and ``problems`` repeats it). No locust,
+no gevent here.
 """
 
 from __future__ import annotations
@@ -27,11 +34,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["RESET_TOLERANCE_S", "RETRY_AFTER_TOLERANCE_S", "Observation", "analyse"]
+__all__ = ["MIN_ANSWERS", "RESET_TOLERANCE_S", "RETRY_AFTER_TOLERANCE_S", "Observation",
+           "analyse"]
 
 #: slack for the rounding of Retry-After (whole seconds) and for the clocks of the two ends.
 RETRY_AFTER_TOLERANCE_S = 0.1
 RESET_TOLERANCE_S = 0.5
+#: answers (successes and 429s) the ramp needs before any verdict is given.
+MIN_ANSWERS = 3
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,25 @@ def _header_honesty(name: str, first_429: Observation, advertised_at: float | No
     return out
 
 
+def _missing_evidence(obs: Sequence[Observation], ramp: Sequence[Observation]) -> list[str]:
+    """Why no verdict can be given whatever the answers say (empty: there is evidence)."""
+    reasons: list[str] = []
+    lost = [o for o in obs if not o.status]
+    if lost:
+        reasons.append(f"{len(lost)} of {len(obs)} request(s) got no answer at all "
+                       "(refused, reset or timed out)")
+    if not any(o.ok for o in obs):
+        others = Counter(o.status for o in obs if o.status)
+        seen = ", ".join(f"HTTP {status}: {n}" for status, n in sorted(others.items()))
+        reasons.append("no request succeeded" + (f" (answers: {seen})" if seen else ""))
+    else:
+        answered = sum(1 for o in ramp if o.ok or o.status == 429)
+        if answered < MIN_ANSWERS:
+            reasons.append(f"only {answered} success(es) and 429s answered the ramp "
+                           f"(at least {MIN_ANSWERS} needed)")
+    return reasons
+
+
 def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
             assumed: dict[str, Any] | None = None) -> dict[str, Any]:
     """The probe's verdicts (see the module docstring); ``assumed`` = the spec's limit."""
@@ -129,8 +158,10 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
     problems: list[str] = []
     first_429 = next((o for o in ramp if o.status == 429), None)
     enforced = first_429 is not None
-    headers_present = bool(ramp) and all(
-        o.limit is not None and o.remaining is not None and o.reset is not None for o in ramp)
+    answered = [o for o in ramp if o.ok or o.status == 429]
+    headers_present = bool(answered) and all(
+        o.limit is not None and o.remaining is not None and o.reset is not None
+        for o in answered)
     if not headers_present:
         problems.append("X-RateLimit-Limit/Remaining/Reset missing on some answers")
 
@@ -171,9 +202,8 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
         if advertised is not None and observed_limit != advertised and not partial:
             problems.append(f"observed limit {observed_limit} differs from the advertised "
                             f"{advertised}")
-    else:
-        problems.append("no 429 was ever answered: the limit is not enforced"
-                        if beyond else "no 429 within the probe's rate and time budget")
+    elif beyond:
+        problems.append("no 429 was ever answered: the limit is not enforced")
 
     recovery: dict[str, Any] | None = None
     retry_after: dict[str, Any] | None = None
@@ -203,12 +233,22 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
             if verdict.get("problem"):
                 problems.append(verdict["problem"])
 
-    honest = (enforced and headers_present and decrements and bool(reaches_zero)
-              and beyond == 0 and bool(retry_after and retry_after.get("honest"))
-              and bool(reset and reset.get("honest"))
-              and (observed_limit == advertised or partial))
+    honest: bool | None = (
+        enforced and headers_present and decrements and bool(reaches_zero)
+        and beyond == 0 and bool(retry_after and retry_after.get("honest"))
+        and bool(reset and reset.get("honest"))
+        and (observed_limit == advertised or partial))
+    inconclusive = _missing_evidence(obs, ramp)
+    if not inconclusive and first_429 is None and not problems:
+        inconclusive.append("no 429 within the probe's rate and time budget: the limit was "
+                            "never reached")
+    if inconclusive:
+        honest = None
+        problems = [f"inconclusive: {reason}" for reason in inconclusive]
     return {
         "honest": honest,
+        "verdict": {True: "honest", False: "not honest", None: "inconclusive"}[honest],
+        "inconclusive": inconclusive,
         "problems": problems,
         "enforced": enforced,
         "headers_present": headers_present,

@@ -4,19 +4,24 @@ Built once per test start by ``locust_wiring`` from the options, the catalog and
 (read from the environment, never from an option): the resolved plan, the request
 headers, the recorder, and a source of unique contacts for each user — user ``n`` of
 worker ``w`` gets its own generator run tag, so no two users (or workers) ever send the
-same contact. No locust, no gevent here.
+same contact. It also holds the process's :class:`TransportWatch` (a target that does
+not answer stops the run) and two hooks the locust wiring sets: ``abort`` (stop the run
+as failed, with a reason) and ``end_run`` (stop it normally, e.g. when the probe is
+done). No locust, no gevent here.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generators.contact_batches import ContactRun
 from generators.contact_templates import MAX_INDEX, default_run_tag
 from loadtests.contact_metrics import Recorder
 from loadtests.load_settings import Caps, LoadSettings, ScenarioPlan
+from loadtests.transport_failures import TransportWatch
 
 __all__ = ["RunContext"]
 
@@ -38,6 +43,9 @@ class RunContext:
     worker_index: int = 0
     #: closed model: requests/s per user at most (0: no ceiling).
     closed_ceiling: float = 0.0
+    transport: TransportWatch = field(default_factory=TransportWatch)
+    abort: Callable[[str], None] = field(default=lambda reason: None)
+    end_run: Callable[[], None] = field(default=lambda: None)
     start_perf: float = field(default_factory=time.perf_counter)
     start_wall: float = field(default_factory=time.time)
     _users: itertools.count[int] = field(default_factory=itertools.count)

@@ -6,7 +6,10 @@ Built by the master (or the only process) once every worker's last payload is in
   never hold a key; the base URL without any user-info);
 - ``window``: from the first (intended) send to the last completion, the span every
   rate is divided by, so that the workers' contacts/s add up to the run's exactly;
-- ``totals`` (requests, ok, contacts, 429s, other errors), ``contacts_per_second``,
+- ``aborted``: None, or ``{"reason": ...}`` when the run stopped early because the target
+  did not answer (``transport_failures``): such a run failed, whatever it measured;
+- ``totals`` (requests, ok, contacts, 429s, other errors and among them
+  ``transport_errors`` and ``server_errors``), ``contacts_per_second``,
   ``requests_per_second``, and the same ``by_label`` (sweep sizes, sync/queued) and
   ``by_worker``;
 - ``latency``: per metric, from the merged HdrHistograms (successes only, milliseconds),
@@ -59,7 +62,8 @@ def _tally(t: Tally, span: float) -> dict[str, Any]:
 
 def build_summary(recorder: Recorder, *, settings: LoadSettings, plan: ScenarioPlan,
                   base_url: str, role: str, locust_stats: Mapping[str, Any] | None,
-                  users: int | None = None, workers_expected: int = 0) -> dict[str, Any]:
+                  users: int | None = None, workers_expected: int = 0,
+                  aborted: str = "") -> dict[str, Any]:
     """The summary of a finished run (see the module docstring)."""
     total = recorder.total()
     span = total.span
@@ -97,6 +101,7 @@ def build_summary(recorder: Recorder, *, settings: LoadSettings, plan: ScenarioP
         "base_url": public_url(base_url),
         "config": settings.public(),
         "written_at": time.time(),
+        "aborted": {"reason": aborted} if aborted else None,
         "window": {"first": total.first, "last": total.last, "seconds": round(span, 3)},
         "totals": total.as_dict(),
         "contacts_per_second": _rate(total.contacts, span),

@@ -8,7 +8,9 @@ starts the unit in a pooled greenlet. A unit measures latency from the intended 
 whatever the answer points at: a queued import job (polled with backoff) or a WebSocket
 transaction (the ending event). The scenario's own requests are recorded in the
 harness's recorder; helper requests (job polls, bulk creates that make ids for
-add-to-list) are only in locust's statistics, under their own names.
+add-to-list) are only in locust's statistics, under their own names. Every request,
+helpers included, is shown to the run's :class:`~loadtests.transport_failures.TransportWatch`:
+once the target has stopped answering, the run is aborted and the users send nothing more.
 
 Runs inside locust (gevent); the user object comes from ``locustfile.py``.
 """
@@ -65,6 +67,9 @@ class Driver:
         return bool(self.user._state == _STOPPING)
 
     def step(self) -> None:
+        if self.ctx.transport.tripped:  # the run is being stopped: send nothing more
+            self.sleep(0.5)
+            return
         if self.schedule is not None:
             self.schedule.dispatch_next(self.work, self.stopping)
             return
@@ -104,10 +109,18 @@ class Driver:
         self.recorder.add_number("generator_seconds", time.perf_counter() - started)
         return body
 
+    def send(self, method: str, path: str, body: bytes | None, name: str) -> Answer:
+        """One request of this user, shown to the run's transport watch."""
+        answer = send(self.client, method, path, body=body, headers=self.ctx.headers,
+                      name=name)
+        if self.ctx.transport.observe(answer.status != 0, answer.error):
+            self.ctx.abort(self.ctx.transport.reason)
+        return answer
+
     def post(self, endpoint: Endpoint, body: bytes, label: str, path: str | None = None
              ) -> Answer:
-        return send(self.client, endpoint.method, path or endpoint.path, body=body,
-                    headers=self.ctx.headers, name=request_name(endpoint, label))
+        return self.send(endpoint.method, path or endpoint.path, body,
+                         request_name(endpoint, label))
 
     def origin(self, answer: Answer, intended: float | None) -> tuple[float, float]:
         """``(perf, wall)`` latency is measured from: the intended time, else the send."""
@@ -138,10 +151,9 @@ class Driver:
         name = f"GET {template}"
         delay = 0.05
         deadline = time.perf_counter() + self.settings.bb_job_timeout
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not self.ctx.transport.tripped:
             gevent.sleep(delay)
-            answer = send(self.client, "GET", path, body=None, headers=self.ctx.headers,
-                          name=name)
+            answer = self.send("GET", path, None, name)
             if answer.ok:
                 status, accepted = from_job(answer.body)
                 if status == "completed":
@@ -160,7 +172,8 @@ class Driver:
                 self.recorder.add_number("job_poll_errors", 1)
                 return
             delay = min(delay * 1.6, 2.0)
-        self.recorder.add_number("jobs_timed_out", 1)
+        if not self.ctx.transport.tripped:
+            self.recorder.add_number("jobs_timed_out", 1)
 
 
 class BatchDriver(Driver):

@@ -18,8 +18,8 @@ Keys: ``max_p50_ms``, ``max_p90_ms``, ``max_p95_ms``, ``max_p99_ms``, ``max_p99_
 metrics (``import_completed``, ``ws_ending``), ``max_error_rate`` (failed requests other
 than 429 / requests), ``max_rate_limited_rate`` (429s / requests),
 ``min_contacts_per_second`` and ``rate_limit_honest`` (the rate-limit probe's verdict).
-A threshold the run could not measure (no probe, no queued import) is reported as not
-measured and does not fail. No locust, no gevent here.
+A threshold the run could not measure (no probe, an inconclusive probe, no queued
+import) is reported as not measured and does not fail. No locust, no gevent here.
 """
 
 from __future__ import annotations
@@ -138,6 +138,9 @@ def _measure(key: str, summary: Mapping[str, Any]) -> tuple[float | bool | None,
         probe = summary.get("rate_limit")
         if not probe:
             return None, "not measured (run the rate_limit scenario)"
+        if probe.get("honest") is None:  # the probe lacked evidence
+            why = "; ".join(probe.get("inconclusive") or ()) or "no verdict"
+            return None, f"inconclusive: {why}"
         return bool(probe.get("honest")), "; ".join(probe.get("problems", ())) or "honest"
     match = _LATENCY_KEY.match(key)
     assert match is not None  # load_sla checked the key

@@ -74,7 +74,9 @@ class ProgressSocket:
     def connect(self) -> None:
         self.close()  # a broken connection is replaced, not leaked
         try:
-            self._ws = websocket.create_connection(self._url, timeout=self.timeout)
+            # never follow a redirect (load safety: it could lead to a host not allowed)
+            self._ws = websocket.create_connection(self._url, timeout=self.timeout,
+                                                   redirect_limit=0)
         except Exception as exc:  # the library raises many kinds; say which, never the URL
             self._ws = None
             self.error = f"cannot open the WebSocket: {type(exc).__name__}"

@@ -4,8 +4,11 @@ The command never imports locust (it monkey-patches the standard library with ge
 it checks the options against the catalog, starts the sandbox when no base URL is given,
 runs ``loadtests/locustfile.py`` as its own process(es) with a live progress line, then
 reads the run's ``summary.json``, prints the figures and each SLA threshold against what
-was measured, and decides the exit code in one place: 0, or 1 when a threshold fails
-(2 for anything the user can fix, raised as a ``BulkbenchError``).
+was measured, and decides the exit code in one place (``_conclude``): 1 when the run
+stopped early because the target did not answer (``loadtests/transport_failures.py``),
+when an SLA threshold fails, or, when the SLA sets no ``max_error_rate`` (or there is no
+SLA), when any request failed at the transport level or with a 5xx; else 0 (2 for
+anything the user can fix, raised as a ``BulkbenchError``).
 
 Files go to ``<out>/load/<provider>-<scenario>/`` (``<out>`` defaults to
 ``reports/runs/<UTC timestamp>``).
@@ -261,14 +264,36 @@ def _conclude(out: Path, code: int, sla: dict[str, Any] | None, provider: str, s
     summary = orjson.loads(path.read_bytes())
     _print_summary(summary, console)
     verdicts: list[Verdict] = []
+    thresholds = thresholds_for(sla, provider, scenario) if sla is not None else {}
     if sla is not None:
-        verdicts = evaluate(thresholds_for(sla, provider, scenario), summary)
+        verdicts = evaluate(thresholds, summary)
         summary["sla"] = {"file": str(sla_path), "verdicts": [v.as_dict() for v in verdicts],
                           "passed": not failed(verdicts)}
         path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
         _print_verdicts(verdicts, console)
+    reasons = _failures_beyond_sla(summary, "max_error_rate" in thresholds)
+    for reason in reasons:
+        console.print(f"[red]FAILED[/]: {escape(reason)}")
     console.print(f"run folder: {out}")
-    return 1 if failed(verdicts) else 0
+    return 1 if failed(verdicts) or reasons else 0
+
+
+def _failures_beyond_sla(summary: dict[str, Any], error_rate_in_sla: bool) -> list[str]:
+    """Why the run failed whatever the SLA says: it stopped early because the target did
+    not answer; or, with no ``max_error_rate`` to judge errors by, requests that got no
+    answer or a 5xx (a load run that does not load the target measures nothing true)."""
+    reasons: list[str] = []
+    aborted = summary.get("aborted") or {}
+    if aborted:
+        reasons.append(f"the run stopped early: {aborted.get('reason', 'no answer')}")
+    totals = summary.get("totals", {})
+    transport = int(totals.get("transport_errors", 0))
+    server = int(totals.get("server_errors", 0))
+    if not aborted and not error_rate_in_sla and (transport or server):
+        requests = int(totals.get("requests", 0))
+        reasons.append(f"{transport:,} of {requests:,} requests got no answer and {server:,} "
+                       "answered 5xx (with no SLA max_error_rate, any of them fails the run)")
+    return reasons
 
 
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
@@ -299,8 +324,10 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
     console.print(table)
     probe = summary.get("rate_limit")
     if probe:
+        honest = probe.get("honest")
+        verdict = "inconclusive" if honest is None else fmt(honest)
         console.print(f"rate limit: advertised {probe['advertised_limit']}, observed "
-                      f"{probe['observed_limit']}, honest: {fmt(probe['honest'])}")
+                      f"{probe['observed_limit']}, honest: {verdict}")
         for problem in probe.get("problems", ()):
             console.print(f"  - {problem}", markup=False)
 

@@ -4,7 +4,9 @@ A step calls its stage's own Python API (``contract.suite_process.run_suite``,
 ``bulkbench.commands.load.run_load``), imported when the step runs: a stage that does not
 import is reported as *not run* with the import error as its reason, never as passed.
 Each step's console output goes to ``logs/`` in the run folder; what it measured stays in
-the files its stage writes.
+the files its stage writes. A load step that stopped early because its target did not
+answer (``summary.json`` → ``aborted``), or that sent no request at all, is an error with
+its reason, never done.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import orjson
 from rich.console import Console
 
 from bulkbench.orchestration.profiles import ScenarioRun
@@ -178,10 +182,12 @@ class LoadStep(Step):
             result = read_load_run(folder)
         except RunFolderError as exc:
             return StepOutcome("error", "no summary", f"{exc}; see logs/{log.name}", relative)
+        failure = _failed_load(folder, result.requests)
+        if failure:
+            return StepOutcome("error", failure, f"{failure}; see logs/{log.name}", relative)
         if probe:
-            honest = (result.rate_limit or {}).get("honest")
-            line = (f"{result.requests:,} requests, {result.rate_limited:,} answered 429; rate "
-                    f"limit {'honest' if honest else 'not honest' if honest is False else '?'}")
+            line = f"{result.requests:,} requests, {result.rate_limited:,} answered 429; " + (
+                _probe_line(result.rate_limit or {}))
         else:
             cps = result.contacts_per_second
             line = (f"{result.contacts:,} contacts, "
@@ -191,3 +197,24 @@ class LoadStep(Step):
             line += "; SLA not met"
         return StepOutcome("done", line, folder=relative)
 
+
+def _failed_load(folder: Path, requests: int) -> str:
+    """Why a load run that wrote its summary still failed to measure anything (or "")."""
+    try:
+        summary = orjson.loads((folder / "summary.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        summary = {}
+    aborted = summary.get("aborted") if isinstance(summary, dict) else None
+    if isinstance(aborted, dict):
+        return f"stopped early, the target did not answer: {aborted.get('reason', '')}"
+    if not requests:
+        return "no request was sent"
+    return ""
+
+
+def _probe_line(probe: Mapping[str, Any]) -> str:
+    honest = probe.get("honest")
+    if honest is None:
+        why = "; ".join(probe.get("inconclusive") or ()) or "no verdict"
+        return f"rate limit inconclusive ({why})"
+    return f"rate limit {'honest' if honest else 'not honest'}"
