@@ -9,6 +9,7 @@ Beside them: ``storage`` (SQLite, WAL, one DB thread), ``auth`` (keys), ``rate_l
 (reading, parsing, validation), ``query_flags`` (boolean query parameters: ``true`` or
 ``false``), ``batch_chunks`` (a large body's batch array parsed a chunk at a time),
 ``inspect`` (``/_sandbox``), ``server`` (uvicorn and ``sandbox.json``),
+``connection_guard`` (read deadlines and a connection cap on uvicorn's protocol),
 ``process`` (start it as a subprocess). The providers' own parts: ``import_rows``,
 ``import_jobs``, ``import_worker``, ``idempotency``, ``webhooks``, ``csv_rows`` (LeadLex
 import); ``datananas_quotas``, ``datananas_progress``, ``progress_channel``,

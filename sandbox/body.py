@@ -23,6 +23,7 @@ from sandbox.errors import SandboxHTTPError
 
 __all__ = [
     "MAX_STORED_DEPTH",
+    "PREALLOCATE_BYTES",
     "BodyValidator",
     "Problem",
     "check_content_type",
@@ -31,6 +32,9 @@ __all__ = [
     "parse_json",
     "read_body",
 ]
+
+#: the most of a declared ``Content-Length`` allocated before the bytes arrive.
+PREALLOCATE_BYTES = 1024 * 1024
 
 #: orjson parses JSON nested up to 1024 levels but serialises at most this deep.
 MAX_STORED_DEPTH = 254
@@ -64,8 +68,11 @@ def _too_large(limit: int) -> SandboxHTTPError:
 async def read_body(request: Request, limit: int) -> bytearray:
     """The whole body, or 413 as soon as it is known to exceed ``limit`` bytes.
 
-    With a ``Content-Length`` the buffer is allocated once at that size (no growth, no
-    copies); without one (chunked) it grows and is refused as soon as it passes the limit.
+    With a ``Content-Length`` up to :data:`PREALLOCATE_BYTES` of it are allocated at once
+    and the buffer grows past that only as the bytes arrive: a client that declares 20 MB
+    and sends nothing does not make the sandbox hold 20 MB (half-sent bodies are closed by
+    ``sandbox/connection_guard.py``). Without one (chunked) it grows likewise and is
+    refused as soon as it passes the limit.
     """
     declared = request.headers.get("content-length")
     size: int | None = None
@@ -75,14 +82,14 @@ async def read_body(request: Request, limit: int) -> bytearray:
         size = int(declared)
         if size > limit:
             raise _too_large(limit)
-    buf = bytearray(size or 0)
+    buf = bytearray(min(size or 0, PREALLOCATE_BYTES))
     pos = 0
     try:
         async for chunk in request.stream():
             end = pos + len(chunk)
             if end > limit:
                 raise _too_large(limit)
-            if size is None or end > size:
+            if end > len(buf):
                 buf[pos:] = chunk
             else:
                 buf[pos:end] = chunk

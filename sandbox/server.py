@@ -3,7 +3,8 @@
 ``run(settings)`` binds the socket itself (port 0 → a free port, known before serving),
 serves the app, and once uvicorn accepts connections writes ``sandbox.json`` atomically:
 the pid, every provider's base URL, keys (with role, scopes, workspace) and seeded lists,
-the admin key of ``/_sandbox``. SIGINT/SIGTERM stop it gracefully: in-flight requests
+the admin key of ``/_sandbox``. Connections that never finish a request are closed
+(``sandbox/connection_guard.py``). SIGINT/SIGTERM stop it gracefully: in-flight requests
 finish, the plugins' shutdown hooks run, the database is checkpointed and closed, and the
 process exits 0.
 """
@@ -24,10 +25,11 @@ import orjson
 import uvicorn
 
 from sandbox.app import create_app, sandbox_of
+from sandbox.connection_guard import ConnectionLimits, guarded_http_protocol
 from sandbox.errors import SandboxError
 from sandbox.settings import SandboxSettings
 
-__all__ = ["INFO_FILENAME", "bind_socket", "origin_of", "run", "write_info"]
+__all__ = ["INFO_FILENAME", "bind_socket", "origin_of", "run", "uvicorn_config", "write_info"]
 
 INFO_FILENAME = "sandbox.json"
 
@@ -67,6 +69,19 @@ def write_info(data_dir: Path, info: dict[str, Any]) -> Path:
     return path
 
 
+def uvicorn_config(app: Any, settings: SandboxSettings) -> uvicorn.Config:
+    """How uvicorn serves the sandbox: its protocol with the connection guard's deadlines
+    and cap (``sandbox/connection_guard.py``), no access log, no Server header."""
+    limits = ConnectionLimits(header_timeout=settings.header_timeout_seconds,
+                              body_timeout=settings.body_timeout_seconds,
+                              max_connections=settings.max_connections)
+    # no permessage-deflate: a 10,000-contact batch sends 10,000 progress frames, and
+    # compressing each costs more CPU than the loopback bytes it saves
+    return uvicorn.Config(app, log_level=settings.log_level, access_log=False,
+                          lifespan="on", timeout_graceful_shutdown=5, server_header=False,
+                          ws_per_message_deflate=False, http=guarded_http_protocol(limits))
+
+
 def run(settings: SandboxSettings,
         on_ready: Callable[[Path, dict[str, Any]], None] | None = None) -> int:
     """Serve until SIGINT/SIGTERM; ``on_ready(path_of_sandbox_json, info)`` once listening."""
@@ -79,11 +94,7 @@ def run(settings: SandboxSettings,
         sock.close()
         raise SandboxError(f"cannot open the sandbox data: {exc}") from exc
     sandbox = sandbox_of(app)
-    # no permessage-deflate: a 10,000-contact batch sends 10,000 progress frames, and
-    # compressing each costs more CPU than the loopback bytes it saves
-    config = uvicorn.Config(app, log_level=settings.log_level, access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=5, server_header=False,
-                            ws_per_message_deflate=False)
+    config = uvicorn_config(app, settings)
     server = uvicorn.Server(config)
 
     async def announce_when_started(serving: asyncio.Task[None]) -> None:

@@ -71,6 +71,13 @@ class SandboxSettings:
     #: a documented limit).
     fallback_max_body_bytes: int = 64 * 1024 * 1024
     log_level: str = "warning"
+    #: seconds a connection may take to send a request's headers (from its opening, or from
+    #: the next request's first byte): then 408 and closed (``sandbox/connection_guard.py``).
+    header_timeout_seconds: float = 10.0
+    #: seconds from a request's headers to its body's last byte: then closed.
+    body_timeout_seconds: float = 60.0
+    #: open connections (WebSockets included); one more is answered 503 and closed.
+    max_connections: int = 1000
     #: provider-specific options (``--option KEY=VALUE``), read by the provider modules.
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
@@ -82,6 +89,14 @@ class SandboxSettings:
         if self.webhook_max_attempts < 1:
             raise SandboxError(f"--webhook-max-attempts {self.webhook_max_attempts}: expected "
                                "at least 1")
+        for name in ("header_timeout_seconds", "body_timeout_seconds"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                option = "--" + name.removesuffix("_seconds").replace("_", "-")
+                raise SandboxError(f"{option} {value}: expected seconds > 0")
+        if self.max_connections < 1:
+            raise SandboxError(f"--max-connections {self.max_connections}: expected at "
+                               "least 1")
         if self.webhook_secret is not None and not self.webhook_secret:
             raise SandboxError("--webhook-secret: expected a non-empty secret")
 
