@@ -150,7 +150,10 @@ class Runtime:
         host = (env.host or "").rstrip("/")
         if not host:
             raise LoadError("no target: give locust --host (the provider's base URL)")
-        check_host(host, settings.allow_hosts)
+        try:
+            check_host(host, settings.allow_hosts)
+        except LoadError as exc:  # name the locustfile's own option, not the CLI's
+            raise LoadError(str(exc).replace("--allow-host", "--bb-allow-host")) from None
         caps = caps_for(host)
         plan = resolve_plan(settings, default_catalog())
         self.settings, self.plan = settings, plan

@@ -199,7 +199,7 @@ def test_load_never_follows_a_redirect(tmp_path):
 
 @pytest.mark.parametrize("host, key, expected", [
     ("http://127.0.0.1:9/leadlex", None, "the key variable LEADLEX_API_KEY is not set"),
-    ("https://bulkbench.invalid/leadlex", KEY, "is not a loopback host"),
+    ("https://bulkbench.invalid/leadlex", KEY, "needs --bb-allow-host bulkbench.invalid"),
 ])
 def test_standalone_locust_refusing_its_options_logs_one_line(tmp_path, host, key, expected):
     proc = _locust(tmp_path, host, key=key, seconds=3)
