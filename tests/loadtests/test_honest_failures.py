@@ -108,6 +108,19 @@ def test_a_target_that_stops_answering_stops_the_run_which_exits_1(tmp_path, mon
     assert "bulkbench: stopping the run early" in (out / "locust.log").read_text()
 
 
+def test_a_worker_whose_target_stops_answering_stops_the_whole_run(tmp_path, monkeypatch,
+                                                                  capsys):
+    with loopback_server(_dies_after_two) as server:
+        code, out = _load(tmp_path, server.url("/leadlex"), monkeypatch, "--users", "2",
+                          "--workers", "2", "--duration", "30s", "-o", "max-rate=100")
+        received = server.requests
+    assert code == 1, capsys.readouterr().out
+    summary = read_json(out / "summary.json")
+    assert "(worker " in summary["aborted"]["reason"]  # the master stopped on its report
+    assert received <= 2 * STOP_BOUND
+    assert summary["totals"]["transport_errors"] >= CONSECUTIVE_LIMIT
+
+
 def test_without_an_error_rate_in_the_sla_any_5xx_fails_the_run(tmp_path, monkeypatch,
                                                                 capsys):
     with loopback_server(_fails_after_two) as server:
