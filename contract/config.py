@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bulkbench.errors import BulkbenchError
+from contract.assumptions import ASSUMPTIONS
+from contract.assumptions import problem as assumption_problem
 from contract.catalog import Catalog, default_catalog
 
 __all__ = [
@@ -42,17 +44,9 @@ DEFAULT_KEY_ENV = {
 #: another workspace (for the 403 and workspace-isolation checks).
 KEY_ROLES = ("full", "read_only", "other_workspace")
 
-#: what the documentation leaves open and a config may override, with its type.
-ASSUMPTION_KEYS: dict[str, type | tuple[type, ...]] = {
-    "import_job_status_path": str,
-    "rate_limit_requests": int,
-    "rate_limit_window_seconds": (int, float),
-    "rate_limit_reset": str,
-    "websocket_url": str,
-    "webhook_signature_header": str,
-    "idempotency_conflict_status": int,
-    "unknown_list_status": int,
-}
+#: what the documentation leaves open and a config may override, with its type
+#: (``contract.assumptions`` describes each key).
+ASSUMPTION_KEYS: dict[str, tuple[type, ...]] = {k: a.kinds for k, a in ASSUMPTIONS.items()}
 
 _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
     "base_url": str,
@@ -154,15 +148,12 @@ def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Conf
 def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> ProviderConfig:
     _check_types(path, name, table, _PROVIDER_KEYS)
     assumptions = table.get("assumptions", {})
-    _check_types(path, f"{name}.assumptions", assumptions, ASSUMPTION_KEYS)
-    if "rate_limit_reset" in assumptions and assumptions["rate_limit_reset"] not in (
-        "epoch-seconds",
-        "delta-seconds",
-    ):
-        raise ConfigError(
-            f"{path}: {name}.assumptions.rate_limit_reset: "
-            "expected 'epoch-seconds' or 'delta-seconds'"
-        )
+    if not isinstance(assumptions, dict):
+        raise ConfigError(f"{path}: {name}.assumptions: expected a table")
+    for key, value in assumptions.items():
+        wrong = assumption_problem(name, key, value)
+        if wrong:
+            raise ConfigError(f"{path}: {name}.assumptions.{key}: {wrong}")
     base_url = table.get("base_url")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{path}: {name}.base_url: expected an http:// or https:// URL")

@@ -79,7 +79,8 @@ def _schema(target: Target, positive: bool, pins: Pins, cache: dict[str, Any]) -
     key = f"st-schema:{target.name}:{'positive' if positive else 'negative'}"
     if key in cache:
         return cache[key]
-    document = derived_document(target.provider, positive=positive, pins=pins)
+    document = derived_document(target.provider, positive=positive, pins=pins,
+                                settled=target.config.assumptions if target.config else None)
     schemes = document.get("components", {}).get("securitySchemes", {})
     auth: dict[str, Any] = {}
     for name, scheme in schemes.items():

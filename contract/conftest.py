@@ -63,6 +63,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Where to write results.json (default: beside --junitxml).")
     group.addoption("--check", action="append", default=[], dest="only_checks",
                     help="Run only this check (repeatable).")
+    group.addoption("--strict-assumptions", action="store_true", default=False,
+                    dest="strict_assumptions",
+                    help="Fail on assumption mismatches too (a provider deciding an open "
+                         "point of the docs otherwise than the spec assumed).")
 
 
 def _options(config: pytest.Config) -> SuiteOptions:

@@ -10,7 +10,11 @@ and its "max + 1" negative arrays would be judged wrongly. So the derived copy:
 - pins identifiers the provider must know to the ones the target has: the path's list id
   and the contact ids of add-to-list, Datananas' ``list.id``, Sociocs' ``list_id``;
 - states Datananas' OAuth2 scheme as the bearer token it is on the wire (the harness is
-  given a ready access token).
+  given a ready access token);
+- reads what the provider config settles (``contract.assumptions``): the success status
+  of the batch requests, and an error envelope of the provider's own (error bodies are
+  then any JSON object here; their shape is the envelope checks' job, through the
+  configured pointers).
 
 Everything else (fields, formats, required, errors, headers) is the spec's own.
 """
@@ -21,7 +25,12 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from contract.assumptions import ASSUMPTIONS
 from contract.catalog import Provider
+from contract.error_bodies import ENVELOPE_KEYS
+
+#: the assumption keys a provider config sets, with their values.
+Settled = Mapping[str, Any]
 
 __all__ = ["POSITIVE_BATCH_CAP", "Pins", "derived_document"]
 
@@ -61,9 +70,33 @@ def _body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | No
     return _component(doc, media["schema"])
 
 
-def derived_document(provider: Provider, *, positive: bool, pins: Pins) -> dict[str, Any]:
-    """The provider's document, derived for one generation mode (see module docstring)."""
+def _settled(doc: dict[str, Any], provider: Provider, settled: Settled) -> None:
+    status = settled.get("success_status")
+    envelope = any(key in settled and settled[key] != ASSUMPTIONS[key].default(provider)
+                   for key in ENVELOPE_KEYS)
+    for ep in provider.endpoints:
+        responses = doc["paths"][ep.path][ep.method.lower()].get("responses", {})
+        if status is not None and ep.batch_field is not None and str(status) not in responses:
+            success = responses.pop(str(ep.success_status), None)
+            if success is not None:
+                responses[str(status)] = success
+        if envelope:
+            for code, response in list(responses.items()):
+                if code[0] in "45":
+                    response = copy.deepcopy(_component(doc, response))
+                    for media in response.get("content", {}).values():
+                        media["schema"] = {"type": "object"}
+                        media.pop("examples", None)
+                        media.pop("example", None)
+                    responses[code] = response
+
+
+def derived_document(provider: Provider, *, positive: bool, pins: Pins,
+                     settled: Settled | None = None) -> dict[str, Any]:
+    """The provider's document, derived for one generation mode (see module docstring);
+    ``settled`` are the assumption keys the provider config sets."""
     doc: dict[str, Any] = copy.deepcopy(dict(provider.document))
+    _settled(doc, provider, settled or {})
     for ep in provider.endpoints:
         op = doc["paths"][ep.path][ep.method.lower()]
         schema = _body_schema(doc, op)

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
+from contract.catalog import Endpoint
 from contract.checks import CHECKS
 from contract.checks.registry import CheckContext, CheckSkipped, run_check
-from contract.conformance import ConformanceResult, run_conformance
+from contract.conformance import ConformanceResult, StFailure, run_conformance
 from contract.derived_spec import Pins
-from contract.failures import CheckFailure, DocRef, ProviderProblem
+from contract.error_bodies import ENVELOPE_KEYS, code_problems
+from contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
 from contract.plan import PlannedCheck
 from contract.requests import result_data
 from contract.session import SuiteSession
+from contract.target import Target
 from generators import find_case
 
 __all__ = ["run_planned"]
@@ -59,13 +64,37 @@ def _conformance(session: SuiteSession, planned: PlannedCheck) -> ConformanceRes
     return result
 
 
+def _assumption_behind(target: Target, endpoint: Endpoint, check: str,
+                       failure: StFailure) -> tuple[str, ...] | None:
+    """The assumption keys a schemathesis failure comes down to, when the response is one
+    a reading of the docs other than the spec's allows (None: a contract failure).
+
+    A success status other than the assumed one (``success_status``); an error body in
+    another envelope than the assumed one, when what the documentation shows of it holds
+    (``error_*_pointer``)."""
+    response = failure.response or {}
+    status = response.get("status")
+    if not isinstance(status, int):
+        return None
+    if check == "status_code_conformance" and 200 <= status < 300:
+        return ("success_status",)
+    if check == "response_schema_conformance" and status >= 400:
+        try:
+            body = orjson.loads(str(response.get("body") or ""))
+        except orjson.JSONDecodeError:
+            return None
+        if isinstance(body, dict) and not code_problems(target, endpoint, status, body):
+            return ENVELOPE_KEYS
+    return None
+
+
 def _run_schemathesis(session: SuiteSession, planned: PlannedCheck) -> None:
     result = _conformance(session, planned)
     target = session.targets[planned.provider]
     endpoint = session.catalog.endpoint(planned.endpoint)
     failure = result.failures.get(planned.check)
     if failure is not None:
-        raise CheckFailure(
+        found = CheckFailure(
             title=failure.title, message=failure.message, check=planned.check,
             endpoint=planned.endpoint,
             doc=DocRef(f"the response conforms to the spec ({planned.check})",
@@ -73,6 +102,10 @@ def _run_schemathesis(session: SuiteSession, planned: PlannedCheck) -> None:
             seed=target.seed, run_tag=target.run_tag, curl=failure.curl,
             request=failure.request, response=failure.response,
             extra={"generation_mode": failure.mode, "examples": dict(result.examples)})
+        keys = _assumption_behind(target, endpoint, planned.check, failure)
+        if keys is not None:
+            raise AssumptionMismatch.of(found, keys, target.name)
+        raise found
     if planned.check in result.skipped:
         raise CheckSkipped(result.skipped[planned.check])
 
@@ -84,6 +117,17 @@ def doc_of(session: SuiteSession, planned: PlannedCheck) -> DocRef:
                       endpoint.doc_seed, endpoint.doc_url)
     case = find_case(planned.case, session.catalog) if planned.case else None
     return CHECKS[planned.check].doc_for(endpoint, case)
+
+
+def basis_of(session: SuiteSession, planned: PlannedCheck) -> str:
+    """What the planned check's expectation rests on: ``documented``, ``consequence`` or
+    ``assumption`` (a schemathesis check: the spec, whose assumptions it reports apart)."""
+    if planned.kind == "schemathesis":
+        return "documented"
+    if planned.case:
+        case = find_case(planned.case, session.catalog)
+        return "documented" if case.expected.basis == "documented" else "assumption"
+    return CHECKS[planned.check].basis
 
 
 def run_planned(session: SuiteSession, planned: PlannedCheck) -> None:

@@ -4,9 +4,13 @@ Two kinds of error, on purpose apart::
 
     AssertionError
     └── CheckFailure          a check found the provider breaking its contract: title,
-                              message, the check and endpoint, the doc reference, the seed,
-                              a curl line reproducing the request (keys redacted), and
-                              excerpts of the request and the response
+        │                     message, the check and endpoint, the doc reference, the seed,
+        │                     a curl line reproducing the request (keys redacted), and
+        │                     excerpts of the request and the response
+        └── AssumptionMismatch the provider decided an open point of the documentation
+                              otherwise than the spec assumed: not a broken contract. It
+                              names the config keys that settle the point (reported apart
+                              from failures; a failure only with --strict)
 
     Exception
     └── ProviderProblem       the provider did something no check can read past: a
@@ -28,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from contract.exchange import Exchange
 
-__all__ = ["CheckFailure", "DocRef", "ProviderProblem", "TargetUnreachable"]
+__all__ = ["AssumptionMismatch", "CheckFailure", "DocRef", "ProviderProblem",
+           "TargetUnreachable"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ class CheckFailure(AssertionError):
     request: Mapping[str, Any] | None = None
     response: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: what the broken expectation rests on: ``documented`` (a sentence of the docs),
+    #: ``consequence`` (follows from documented rules), or "" (the check's own basis).
+    basis: str = ""
 
     def __post_init__(self) -> None:
         AssertionError.__init__(self, self.title)
@@ -105,3 +113,39 @@ class CheckFailure(AssertionError):
             "response": dict(self.response) if self.response else None,
             **({"details": dict(self.extra)} if self.extra else {}),
         }
+
+
+@dataclass(eq=False)
+class AssumptionMismatch(CheckFailure):
+    """The provider differs from an assumption of the spec, not from its documentation.
+
+    ``keys`` are the ``[provider.assumptions]`` keys that settle the point; ``provider``
+    names the table. The message says what the provider was seen to do."""
+
+    keys: tuple[str, ...] = ()
+    provider: str | None = None
+
+    @classmethod
+    def of(cls, failure: CheckFailure, keys: tuple[str, ...],
+           provider: str | None) -> AssumptionMismatch:
+        """``failure`` re-read as a mismatch with the assumption behind ``keys``."""
+        fields = {name: getattr(failure, name) for name in (
+            "title", "message", "check", "endpoint", "doc", "seed", "run_tag", "case", "curl",
+            "request", "response", "extra", "basis")}
+        return cls(**fields, keys=keys, provider=provider)
+
+    @property
+    def settle_with(self) -> list[str]:
+        """Where a user settles it: ``[leadlex.assumptions] idempotency_reuse``."""
+        table = f"[{self.provider}.assumptions]" if self.provider else "[<provider>.assumptions]"
+        if not self.keys:
+            source = self.doc.sentence if self.doc is not None else "the spec"
+            return [f"no config key yet; the spec assumed it ({source})"]
+        return [f"{table} {key}" for key in self.keys]
+
+    def __str__(self) -> str:
+        return "\n".join([f"assumption mismatch, settle with {', '.join(self.settle_with)}",
+                          super().__str__()])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "keys": list(self.keys), "settle_with": self.settle_with}

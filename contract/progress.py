@@ -47,6 +47,7 @@ import orjson
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response as WsResponse
+from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
 from contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
@@ -206,8 +207,12 @@ class _Session:
             self.broken = "the connection closed before the response ended"
 
 
-def _handshake(sock: socket.socket, protocol: ClientProtocol, timeout: float) -> None:
-    protocol.send_request(protocol.connect())
+def _handshake(sock: socket.socket, protocol: ClientProtocol, timeout: float,
+               headers: Mapping[str, str] | None = None) -> None:
+    request = protocol.connect()
+    for name, value in (headers or {}).items():
+        request.headers[name] = value
+    protocol.send_request(request)
     for chunk in protocol.data_to_send():
         sock.sendall(chunk)
     deadline = time.monotonic() + timeout
@@ -333,9 +338,23 @@ def _uuid_of(body: bytes | bytearray) -> str | None:
 
 def post_with_progress(ws_url: str, token: str, url: str, headers: Mapping[str, str],
                        body: bytes, *, timeout: float, settle: float,
-                       body_note: str | None = None) -> ProgressRun:
-    """POST ``body`` to ``url`` while listening on the progress socket (see module doc)."""
-    socket_url = ws_url + ("&" if "?" in ws_url else "?") + urlencode({"access_token": token})
+                       body_note: str | None = None, ws_auth: str = "query",
+                       ws_token_param: str = "access_token") -> ProgressRun:
+    """POST ``body`` to ``url`` while listening on the progress socket (see module doc).
+
+    The socket takes the token as the config settles it (``websocket_auth``): a query
+    parameter named ``ws_token_param``, an ``Authorization: Bearer`` header, or the
+    ``Sec-WebSocket-Protocol`` subprotocol."""
+    socket_url = ws_url
+    ws_headers: dict[str, str] = {}
+    subprotocols: list[Subprotocol] | None = None
+    if ws_auth == "header":
+        ws_headers["Authorization"] = f"Bearer {token}"
+    elif ws_auth == "subprotocol":
+        subprotocols = [Subprotocol(token)]
+    else:
+        socket_url = ws_url + ("&" if "?" in ws_url else "?") + urlencode(
+            {ws_token_param: token})
     sent = {"Content-Type": "application/json", **headers}
     request = SentRequest("POST", url, tuple(sent.items()),
                           body if len(body) <= KEEP_BODY_BYTES else None, len(body),
@@ -347,8 +366,9 @@ def post_with_progress(ws_url: str, token: str, url: str, headers: Mapping[str, 
     http: socket.socket | None = None
     try:
         ws = _connect(socket_url, timeout)
-        session.ws = ClientProtocol(parse_uri(socket_url), max_size=_MAX_FRAME)
-        _handshake(ws, session.ws, timeout)
+        session.ws = ClientProtocol(parse_uri(socket_url), max_size=_MAX_FRAME,
+                                    subprotocols=subprotocols)
+        _handshake(ws, session.ws, timeout, ws_headers)
         http = _connect(url, timeout)
         _collect(session, ws, http, _request_bytes(session, url, sent, body), timeout, settle,
                  _uuid_of)

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from contract.failures import CheckFailure
+from contract.failures import AssumptionMismatch, CheckFailure
+from contract.outcomes import MismatchSkip
 from contract.plan import PlannedCheck
 from contract.redaction import scrub
 from contract.results import write_results
@@ -81,7 +82,7 @@ class ResultsRecorder:
 
     def _record(self, item: pytest.Item, planned: PlannedCheck, report: pytest.TestReport,
                 call: pytest.CallInfo[None]) -> dict[str, Any]:
-        from contract.execution import describe, doc_of
+        from contract.execution import basis_of, describe, doc_of
 
         session = item.config.stash.get(SESSION_KEY, None)
         record: dict[str, Any] = {**describe(planned), "nodeid": item.nodeid,
@@ -94,15 +95,23 @@ class ResultsRecorder:
         if session is not None:
             try:
                 record["doc"] = doc_of(session, planned).as_dict()
+                record["basis"] = basis_of(session, planned)
             except Exception as exc:  # an unknown case name must not lose the record
                 record["doc"] = {"sentence": f"(doc reference unavailable: {exc})"}
-        if report.skipped:
+        error = call.excinfo.value if call.excinfo is not None else None
+        if report.skipped and isinstance(error, MismatchSkip):
+            record["status"] = "mismatch"
+            record["mismatch"] = error.mismatch.as_dict()
+            record["reason"] = scrub(_skip_reason(report))
+            if error.mismatch.doc is not None:
+                record["doc"] = error.mismatch.doc.as_dict()
+        elif report.skipped:
             record["reason"] = scrub(_skip_reason(report))
         elif report.failed:
-            excinfo = call.excinfo
-            error = excinfo.value if excinfo is not None else None
             if isinstance(error, CheckFailure):
                 record["failure"] = error.as_dict()
+                record["basis"] = ("assumption" if isinstance(error, AssumptionMismatch)
+                                   else error.basis or "documented")
                 if error.doc is not None:
                     record["doc"] = error.doc.as_dict()
             else:

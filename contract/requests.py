@@ -24,8 +24,6 @@ __all__ = [
     "RUNNING",
     "STARTING",
     "create_items",
-    "error_code",
-    "error_messages",
     "path_of",
     "result_data",
     "send_batch",
@@ -43,37 +41,6 @@ def path_of(endpoint: Endpoint, **params: str) -> str:
     for name, value in params.items():
         path = path.replace("{" + name + "}", value)
     return path
-
-
-def error_code(envelope: str, body: Any) -> str | None:
-    """The error code of an error body in ``envelope`` (Sociocs has none)."""
-    if not isinstance(body, dict):
-        return None
-    if envelope == "leadlex":
-        error = body.get("error")
-        code = error.get("code") if isinstance(error, dict) else None
-    elif envelope == "datananas":
-        code = body.get("reason")
-    else:
-        return None
-    return code if isinstance(code, str) else None
-
-
-def error_messages(envelope: str, body: Any) -> list[str]:
-    """The human-readable messages of an error body (empty when there are none)."""
-    if not isinstance(body, dict):
-        return []
-    if envelope == "leadlex":
-        error = body.get("error")
-        msg = error.get("message") if isinstance(error, dict) else None
-        return [msg] if isinstance(msg, str) and msg else []
-    if envelope == "datananas":
-        msg = body.get("message")
-        return [msg] if isinstance(msg, str) and msg else []
-    errors = body.get("errors")
-    if not isinstance(errors, list):
-        return []
-    return [e["msg"] for e in errors if isinstance(e, dict) and isinstance(e.get("msg"), str)]
 
 
 def result_data(body: Any) -> dict[str, Any]:
@@ -127,6 +94,8 @@ def send_with_progress(ctx: CheckContext, endpoint: Endpoint, body: bytes, *,
     ctx.client.last = None
     run = post_with_progress(target.websocket_url, token, url, headers, body,
                              timeout=target.timeout, settle=min(target.timeout, 10.0),
-                             body_note=body_note)
+                             body_note=body_note,
+                             ws_auth=str(target.assumed("websocket_auth")),
+                             ws_token_param=str(target.assumed("websocket_token_param")))
     ctx.client.last = run.exchange
     return run

@@ -1,8 +1,11 @@
 """``results.json``: every check outcome of a run, as plain data.
 
 One record per planned check: provider, endpoint, check, case, group, status
-(``passed``, ``failed`` or ``skipped``), the skip reason, the doc reference (the
-documentation seed file and sentence, or the NOTES.md decision), the seed and run tag,
+(``passed``, ``failed``, ``skipped`` or ``mismatch``: the provider settled an open point
+of the docs otherwise than the spec assumed, with the config keys that settle it), what
+the expectation rests on (``basis``: documented, consequence or assumption), the skip
+reason, the doc reference (the documentation seed file and sentence, or the NOTES.md
+decision), the seed and run tag,
 and for a failure its title, message, the curl line reproducing it (keys redacted) and
 excerpts of the request and the response. Every string passes through ``scrub`` before
 it is written.
@@ -30,11 +33,13 @@ def summarize(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     per_provider: dict[str, dict[str, int]] = {}
     for r in records:
         entry = per_provider.setdefault(str(r.get("provider")),
-                                        {"passed": 0, "failed": 0, "skipped": 0})
+                                        {"passed": 0, "failed": 0, "skipped": 0,
+                                         "mismatch": 0})
         status = str(r.get("status"))
         entry[status] = entry.get(status, 0) + 1
     return {"passed": counts.get("passed", 0), "failed": counts.get("failed", 0),
-            "skipped": counts.get("skipped", 0), "total": len(records),
+            "skipped": counts.get("skipped", 0), "mismatch": counts.get("mismatch", 0),
+            "total": len(records),
             "providers": per_provider}
 
 

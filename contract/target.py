@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 from bulkbench.errors import BulkbenchError
+from contract.assumptions import settle
 from contract.catalog import Catalog, Provider, RateLimit
 from contract.config import Config, ProviderConfig, load_config
 from contract.redaction import register_secrets
@@ -128,6 +129,15 @@ class Target:
     @property
     def is_sandbox(self) -> bool:
         return self.admin is not None
+
+    def assumed(self, key: str) -> Any:
+        """What the target is taken to do where the docs are silent (``contract.assumptions``):
+        the provider config's value of ``key``, else the spec's assumption."""
+        return settle(self.config, self.provider, key)
+
+    def settled(self, key: str) -> bool:
+        """Whether the provider config settles ``key`` (rather than the spec assuming it)."""
+        return self.config is not None and key in self.config.assumptions
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from contract.checks.registry import CheckSkipped
-from contract.execution import run_planned
+from contract.outcomes import run_as_test
 from contract.plan import PlannedCheck
 from contract.session import SuiteSession
 
 PLAN_KIND = "semantic"
 
 
-def test_check(planned: PlannedCheck, suite: SuiteSession) -> None:
-    try:
-        run_planned(suite, planned)
-    except CheckSkipped as skipped:
-        pytest.skip(skipped.reason)
+def test_check(planned: PlannedCheck, suite: SuiteSession,
+               request: pytest.FixtureRequest) -> None:
+    run_as_test(suite, planned, bool(request.config.getoption("strict_assumptions")))

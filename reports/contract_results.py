@@ -1,8 +1,10 @@
 """The contract stage's ``contract/results.json``, read into typed records.
 
 One record per planned check (provider, endpoint, check, case, status ``passed``,
-``failed`` or ``skipped``), with the doc reference it holds the provider to and, for a
-failure, its title, message, the seed and the curl line that reproduces it. A status the
+``failed``, ``skipped`` or ``mismatch``), with the doc reference it holds the provider to,
+what that expectation rests on (``basis``: documented, consequence, assumption) and, for a
+failure or a mismatch, its title, message, the seed and the curl line that reproduces it;
+a mismatch also names the config keys that settle it (``settle_with``). A status the
 reader does not know is kept as ``error``: it never counts as a pass.
 """
 
@@ -22,7 +24,7 @@ from reports.json_files import as_int, as_mapping, as_str, read_json_object
 __all__ = ["CheckRecord", "ContractResults", "DocReference", "FailureDetail", "case_tail",
            "read_contract_results"]
 
-STATUSES = ("passed", "failed", "skipped", "error")
+STATUSES = ("passed", "failed", "mismatch", "skipped", "error")
 #: how much of a request or response body the report keeps.
 EXCERPT_CHARS = 2000
 
@@ -65,6 +67,10 @@ class CheckRecord:
     seed: int | None = None
     run_tag: int | None = None
     failure: FailureDetail | None = None
+    #: documented, consequence or assumption ("" in results of older runs).
+    basis: str = ""
+    #: for a mismatch: where a user settles it (``[leadlex.assumptions] idempotency_reuse``).
+    settle_with: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -155,6 +161,8 @@ def _record(path: Path, index: int, raw: Any) -> CheckRecord:
         raise RunFolderError(f"{path}: results[{index}] lacks provider, endpoint or check")
     status = as_str(item.get("status")) or "error"
     seed, tag = item.get("seed"), item.get("run_tag")
+    mismatch = as_mapping(item.get("mismatch"))
+    settle = mismatch.get("settle_with")
     return CheckRecord(
         provider=provider, endpoint=endpoint, check=check,
         status=status if status in STATUSES else "error",
@@ -163,7 +171,10 @@ def _record(path: Path, index: int, raw: Any) -> CheckRecord:
         doc=_doc(item.get("doc")),
         seed=as_int(seed) if isinstance(seed, int) else None,
         run_tag=as_int(tag) if isinstance(tag, int) else None,
-        failure=_failure(item.get("failure")) if status != "passed" else None,
+        failure=(_failure(mismatch) if status == "mismatch" else
+                 _failure(item.get("failure")) if status != "passed" else None),
+        basis=as_str(item.get("basis")) or "",
+        settle_with=tuple(str(s) for s in settle) if isinstance(settle, list) else (),
     )
 
 

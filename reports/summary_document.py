@@ -43,9 +43,12 @@ def _version() -> str:
 
 def _check(record: CheckRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"endpoint": record.endpoint, "check": record.check,
-                           "case": record.case, "status": record.status}
+                           "case": record.case, "status": record.status,
+                           "basis": record.basis}
     if record.status == "skipped" and record.reason:
         out["reason"] = record.reason
+    if record.status == "mismatch":
+        out["settle_with"] = list(record.settle_with)
     if record.failure is not None and record.status != "skipped":
         out.update(title=record.failure.title, curl=record.failure.curl, seed=record.seed,
                    doc=None if record.doc is None else {
@@ -106,6 +109,7 @@ def build_summary(run: RunData, verdict: Verdict) -> dict[str, Any]:
         "verdict": {"status": verdict.status, "complete": verdict.complete,
                     "exit_code": verdict.exit_code, "reasons": list(verdict.reasons),
                     "contract_failed": verdict.contract_failed,
+                    "contract_mismatches": verdict.contract_mismatches,
                     "sla_failed": verdict.sla_failed},
         "steps": [{"stage": s.stage, "name": s.name, "status": s.status, "reason": s.reason,
                    "provider": s.provider, "scenario": s.scenario, "seconds": s.seconds}

@@ -6,6 +6,10 @@
                 malformed, or no step ran at all); never reported as a pass;
 ``passed``      everything that was asked for ran, and nothing failed.
 
+Assumption mismatches (a provider settling an open point of the docs otherwise than the
+spec assumed) are listed among the reasons but fail nothing: with ``--strict`` the suite
+records them as failures instead.
+
 ``complete`` is kept beside the status: a run stopped half-way with a failure is
 ``failed`` and not complete. The process exit code follows the status (0 passed,
 1 otherwise); an interruption's own code is the CLI's to add.
@@ -30,6 +34,7 @@ class Verdict:
     reasons: tuple[str, ...]
     contract_failed: int = 0
     sla_failed: int = 0
+    contract_mismatches: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -51,7 +56,8 @@ def decide(run: RunData) -> Verdict:
     """The verdict of ``run`` (see the module docstring)."""
     failures: list[str] = []
     gaps: list[str] = []
-    contract_failed = 0
+    notes: list[str] = []
+    contract_failed = mismatches = 0
     if run.contract is not None:
         for provider in run.contract.providers:
             counts = run.contract.counts(provider)
@@ -59,6 +65,10 @@ def decide(run: RunData) -> Verdict:
             if bad:
                 contract_failed += bad
                 failures.append(f"{provider}: {_plural(bad, 'contract check')} failed")
+            if counts["mismatch"]:
+                mismatches += counts["mismatch"]
+                notes.append(f"{provider}: {_plural(counts['mismatch'], 'assumption mismatch')}"
+                             " (not failures: settle them in the provider config)")
     sla_failed = 0
     for load in run.load_runs:
         if load.sla is not None:
@@ -80,5 +90,5 @@ def decide(run: RunData) -> Verdict:
     skipped = [f"{s.name} skipped{': ' + s.reason if s.reason else ''}"
                for s in run.steps if s.status == "skipped"]
     status: Status = "failed" if failures else "incomplete" if gaps else "passed"
-    return Verdict(status, complete, tuple(failures + gaps + skipped), contract_failed,
-                   sla_failed)
+    return Verdict(status, complete, tuple(failures + gaps + skipped + notes), contract_failed,
+                   sla_failed, mismatches)

@@ -37,19 +37,22 @@ def _default_out() -> Path:
 def render_summary(results: dict[str, Any], console: Console) -> None:
     """The per-endpoint table and the failed checks of a ``results.json``."""
     table = Table(title="contract suite", title_justify="left")
-    for column in ("provider", "endpoint", "passed", "failed", "skipped"):
-        table.add_column(column, justify="right" if column in ("passed", "failed", "skipped")
-                         else "left")
+    numbers = ("passed", "failed", "mismatch", "skipped")
+    for column in ("provider", "endpoint", *numbers):
+        table.add_column(column, justify="right" if column in numbers else "left")
     rows: dict[tuple[str, str], dict[str, int]] = {}
     for record in results.get("results", []):
         key = (str(record["provider"]), str(record["endpoint"]))
-        entry = rows.setdefault(key, {"passed": 0, "failed": 0, "skipped": 0})
+        entry = rows.setdefault(key, {"passed": 0, "failed": 0, "mismatch": 0, "skipped": 0})
         entry[str(record["status"])] = entry.get(str(record["status"]), 0) + 1
     for (provider, endpoint), counts in rows.items():
         failed = counts["failed"]
         table.add_row(Text(provider), Text(endpoint.split(".", 1)[1]), str(counts["passed"]),
-                      Text(str(failed), "bold red") if failed else "0", str(counts["skipped"]))
+                      Text(str(failed), "bold red") if failed else "0",
+                      Text(str(counts["mismatch"]), "yellow") if counts["mismatch"] else "0",
+                      str(counts["skipped"]))
     console.print(table)
+    _render_mismatches(results, console)
     failures = [r for r in results.get("results", []) if r["status"] == "failed"]
     if failures:
         grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -73,7 +76,32 @@ def render_summary(results: dict[str, Any], console: Console) -> None:
                           markup=False)
     summary = results.get("summary", {})
     console.print(f"{summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed, "
+                  f"{summary.get('mismatch', 0)} assumption mismatches, "
                   f"{summary.get('skipped', 0)} skipped", markup=False)
+
+
+def _render_mismatches(results: dict[str, Any], console: Console) -> None:
+    """The assumption mismatches, apart from failures: what was seen, the key to settle."""
+    mismatches = [r for r in results.get("results", []) if r["status"] == "mismatch"]
+    if not mismatches:
+        return
+    table = Table(title="assumption mismatches (not failures: settle them in the provider "
+                        "config; --strict fails on them)", title_justify="left")
+    table.add_column("check", no_wrap=True)
+    table.add_column("endpoint", no_wrap=True)
+    table.add_column("seen")
+    table.add_column("settle with")
+    for record in mismatches[:_MAX_FAILURES_SHOWN]:
+        detail = record.get("mismatch") or {}
+        case = str(record.get("case") or "")
+        seen = str(detail.get("title", "")) + (f" ({case[len(str(record['endpoint'])) + 1:]})"
+                                              if case else "")
+        table.add_row(Text(str(record["check"])), Text(str(record["endpoint"])), Text(seen),
+                      Text("\n".join(str(s) for s in detail.get("settle_with", []))))
+    console.print(table)
+    if len(mismatches) > _MAX_FAILURES_SHOWN:
+        console.print(f"… and {len(mismatches) - _MAX_FAILURES_SHOWN} more in results.json",
+                      markup=False)
 
 
 def _print_checks(checks: dict[str, str]) -> None:
@@ -123,6 +151,10 @@ def register(app: typer.Typer) -> None:
         probe_rate_limit: Annotated[bool, typer.Option(
             "--probe-rate-limit",
             help="Real provider: exhaust its rate limit once to check the 429.")] = False,
+        strict: Annotated[bool, typer.Option(
+            "--strict", help="Fail on assumption mismatches too (the provider deciding an "
+                             "open point of the docs otherwise than the spec assumed and "
+                             "the config says).")] = False,
         sandbox_fault: Annotated[list[str] | None, typer.Option(
             "--sandbox-fault", hidden=True,
             help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
@@ -164,6 +196,8 @@ def register(app: typer.Typer) -> None:
             extra += ["--webhook-listen", webhook_listen]
         if probe_rate_limit:
             extra.append("--probe-rate-limit")
+        if strict:
+            extra.append("--strict-assumptions")
         run = run_suite(providers, out_dir, base_url=base_url, api_key=api_key, config=config,
                         seed=seed, max_examples=max_examples, timeout=timeout,
                         job_timeout=job_timeout, faults=sandbox_fault or (),

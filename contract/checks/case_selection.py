@@ -4,11 +4,15 @@ case's expected outcome."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from contract.case_runner import run_case
 from contract.catalog import Endpoint
 from contract.checks.registry import CheckContext
-from generators import Case, Outcome
+from contract.error_bodies import code_problems
+from contract.exchange import Exchange
+from contract.failures import ProviderProblem
+from generators import Basis, Case, Outcome
 
 __all__ = [
     "NOT_RUN",
@@ -57,6 +61,36 @@ def is_endpoint(*keys: str) -> Callable[[Endpoint], bool]:
     return lambda ep: ep.key in wanted
 
 
+#: the assumption key that settles each aspect of a case's outcome, where one does.
+_ASPECT_KEYS = {"code": "error_code_pointer", "details": "error_details_pointer",
+                "row_errors": "row_error_codes"}
+
+
+def _settled_by(bad: Iterable[Any], status: int | None) -> tuple[str, ...]:
+    keys = {_ASPECT_KEYS[m.aspect] for m in bad if m.aspect in _ASPECT_KEYS}
+    if any(m.aspect == "status" for m in bad) and status is not None and 200 <= status < 300:
+        keys.add("success_status")
+    return tuple(sorted(keys))
+
+
+def _not_a_valid_answer(ctx: CheckContext, exchange: Exchange) -> str | None:
+    """Why ``exchange`` is no answer any reading of the documentation allows (None: it is
+    one): a 5xx, a redirect, no answer, or a body that is not the JSON every page shows."""
+    status = exchange.status
+    if status is None:
+        return "no answer"
+    if status >= 500 or 300 <= status < 400:
+        return f"status {status} is no answer to a well-formed request"
+    try:
+        body = exchange.json()
+    except ProviderProblem as problem:
+        return problem.message
+    if status >= 400:
+        problems = code_problems(ctx.target, ctx.endpoint, status, body)
+        return "; ".join(problems) if problems else None
+    return None if isinstance(body, dict) else "the success body is not a JSON object"
+
+
 def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> None:
     """Run the context's case; fail on a mismatch of ``aspects`` (default: all), skip when
     one of them could not be verified against this target."""
@@ -73,6 +107,12 @@ def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> Non
                  "stored": "stored contact differs"}.get(first.aspect, "unexpected outcome")
         lines = [f"{case.title}: expected {case.expected.summary()}",
                  *(f"- {m.message}" for m in bad)]
+        broken = _not_a_valid_answer(ctx, outcome.exchange)
+        if broken is not None:  # no reading of the docs allows it
+            ctx.require(False, title, "\n".join([*lines, f"- {broken}"]), outcome.exchange)
+        if case.expected.basis != Basis.DOCUMENTED:
+            ctx.mismatch(_settled_by(bad, outcome.exchange.status), title, "\n".join(lines),
+                         outcome.exchange)
         ctx.fail(title, "\n".join(lines), outcome.exchange)
     missing = outcome.unverified_of(chosen)
     if missing:

@@ -7,7 +7,8 @@ from typing import Any
 
 from contract.checks.case_selection import enforce_case, is_endpoint, outcome_in
 from contract.checks.registry import CheckContext, check
-from contract.requests import error_code, send_batch
+from contract.error_bodies import error_code
+from contract.requests import send_batch
 from generators import Outcome
 
 __all__: list[str] = []
@@ -93,7 +94,6 @@ def quota_402_reason(ctx: CheckContext) -> None:
     inspector = ctx.session.inspector(ctx.target.name)
     assert inspector is not None
     codes = ctx.endpoint.error_codes(402)
-    envelope = ctx.target.provider.error_envelope
     Scenario = tuple[str, dict[str, int], dict[str, str]]
     scenarios: tuple[Scenario, ...] = (("contact_total_quotas", {"total_quota": 0}, {}),
                  ("contact_connect_quotas", {"daily_connect_quota": 0}, {"source": "connect"}))
@@ -107,7 +107,7 @@ def quota_402_reason(ctx: CheckContext) -> None:
             exchange = send_batch(ctx, ctx.endpoint, {"contacts": [contact]})
             ctx.expect(exchange.status == 402, "quota not enforced",
                        f"with {quotas} a new contact answered {exchange.status}, expected 402")
-            got = error_code(envelope, exchange.json())
+            got = error_code(ctx.target, exchange.json())
             ctx.expect(got in codes, "402 without a documented reason",
                        f"reason {got!r}; the documented reasons are {list(codes)}")
             ctx.expect(got == reason, "wrong 402 reason",

@@ -9,54 +9,24 @@ from typing import Any
 from contract.catalog import Endpoint
 from contract.checks.registry import CheckContext, check
 from contract.checks.samples import BROKEN_JSON, error_samples
+from contract.error_bodies import ENVELOPE_KEYS, code_problems, error_code, shape_problems
 from contract.exchange import Exchange
 from contract.failures import ProviderProblem
-from contract.requests import error_code, path_of
+from contract.requests import path_of
+from contract.target import Target
 
 __all__ = ["envelope_problems"]
 
 
-def envelope_problems(envelope: str, endpoint: Endpoint, status: int, body: Any) -> list[str]:
+def envelope_problems(target: Target, endpoint: Endpoint, status: int,
+                      body: Any) -> list[str]:
     """What is wrong with an error answer's status and body (empty when nothing)."""
     problems: list[str] = []
     if status not in endpoint.statuses:
         problems.append(f"status {status} is not documented for {endpoint.key} "
                         f"(documented: {', '.join(map(str, endpoint.statuses))})")
-    if not isinstance(body, dict):
-        return [*problems, f"the body is not a JSON object: {str(body)[:200]}"]
-    codes = endpoint.error_codes(status)
-    if envelope == "leadlex":
-        error = body.get("error")
-        if not isinstance(error, dict):
-            return [*problems, f"no `error` object: {str(body)[:200]}"]
-        if not isinstance(error.get("code"), str):
-            problems.append("error.code missing")
-        elif codes and error["code"] not in codes:
-            problems.append(f"error.code {error['code']!r} is not documented for {status} "
-                            f"(documented: {', '.join(codes)})")
-        if not isinstance(error.get("message"), str) or not error["message"]:
-            problems.append("error.message missing or empty")
-        if "details" in error and not isinstance(error["details"], dict):
-            problems.append("error.details is not an object")
-    elif envelope == "datananas":
-        reason = body.get("reason")
-        if not isinstance(reason, str):
-            problems.append("reason missing")
-        elif codes and reason not in codes:
-            problems.append(f"reason {reason!r} is not documented for {status} "
-                            f"(documented: {', '.join(codes)})")
-        if "message" in body and not isinstance(body["message"], str):
-            problems.append("message is not a string")
-    else:
-        if body.get("status") != "error":
-            problems.append(f"status is {body.get('status')!r}, expected 'error'")
-        errors = body.get("errors")
-        if not isinstance(errors, list) or not errors:
-            problems.append("errors missing or empty")
-        elif not all(isinstance(e, dict) and isinstance(e.get("msg"), str) and e["msg"]
-                     for e in errors):
-            problems.append("an entry of errors has no msg")
-    return problems
+    return (problems + shape_problems(target, endpoint, status, body)
+            + code_problems(target, endpoint, status, body))
 
 
 def _body(exchange: Exchange) -> Any:
@@ -73,18 +43,30 @@ def _body(exchange: Exchange) -> Any:
             "({error:{code,message}}, {reason}, {status:error,errors:[{msg}]}) with a code "
             "documented for its status")
 def error_envelope(ctx: CheckContext) -> None:
-    """Each error answer (bad JSON, empty body, no key, unknown id) is in the envelope."""
-    envelope = ctx.target.provider.error_envelope
+    """Each error answer (bad JSON, empty body, no key, unknown id) is an error, in the
+    envelope the config settles, with a code documented for its status."""
     for sample in error_samples(ctx, ctx.endpoint):
         exchange = sample.exchange
-        problems = []
-        if exchange.status != sample.expected_status:
-            problems.append(f"status {exchange.status}, expected {sample.expected_status}")
-        problems += envelope_problems(envelope, ctx.endpoint, exchange.status or 0,
-                                      _body(exchange))
+        status = exchange.status or 0
+        ctx.require(status >= 400, "error not refused",
+                    f"{sample.what}: answered {status}", exchange)
+        if status != sample.expected_status:
+            message = f"{sample.what}: status {status}, expected {sample.expected_status}"
+            if sample.settled_by:
+                ctx.mismatch(sample.settled_by, "unexpected error status", message, exchange)
+            ctx.fail("unexpected error status", message, exchange)
+        if status not in ctx.endpoint.statuses:
+            ctx.fail("undocumented error status", f"{sample.what}: status {status} is not "
+                     f"documented for {ctx.endpoint.key}", exchange)
+        body = _body(exchange)
+        wrong_code = code_problems(ctx.target, ctx.endpoint, status, body)
+        if wrong_code:
+            ctx.fail("undocumented error code", f"{sample.what}: " + "; ".join(wrong_code),
+                     exchange)
+        problems = shape_problems(ctx.target, ctx.endpoint, status, body)
         if problems:
-            ctx.fail("error not in the documented envelope",
-                     f"{sample.what}: " + "; ".join(problems), exchange)
+            ctx.mismatch(ENVELOPE_KEYS, "error not in the assumed envelope",
+                         f"{sample.what}: " + "; ".join(problems), exchange)
 
 
 @check(group="envelopes", endpoints=lambda ep: bool(ep.request_schema),
@@ -102,6 +84,6 @@ def malformed_json_rejected(ctx: CheckContext) -> None:
     ctx.expect(exchange.status == 400, "malformed JSON not rejected with 400",
                f"a truncated JSON body answered {exchange.status}", exchange)
     codes = ep.error_codes(400)
-    code = error_code(ctx.target.provider.error_envelope, _body(exchange))
+    code = error_code(ctx.target, _body(exchange))
     ctx.expect(not codes or code in codes, "wrong error code",
                f"error code {code!r}, expected one of {list(codes)}", exchange)

@@ -14,7 +14,8 @@ from typing import Any
 
 from contract.checks.case_selection import enforce_case, is_endpoint, named, outcome_in, tagged
 from contract.checks.registry import CheckContext, check
-from contract.requests import error_code, result_data, send_batch
+from contract.error_bodies import error_code
+from contract.requests import result_data, send_batch
 from generators import Outcome
 
 __all__: list[str] = []
@@ -146,10 +147,13 @@ def idempotent_replay(ctx: CheckContext) -> None:
 
 @check(group="semantics", endpoints=_ONLY_IMPORT,
        doc=("Same key returns the original result",),
+       assumes=("idempotency_reuse", "idempotency_conflict_status"),
        note="NOTES L15: reusing an Idempotency-Key with a different body is a 409 "
             "idempotency_key_reused")
 def idempotency_key_reuse_conflict(ctx: CheckContext) -> None:
-    """The same Idempotency-Key with a different body is a 409 idempotency_key_reused."""
+    """The same Idempotency-Key with a different body is refused (409
+    idempotency_key_reused) or answered with the original result, as the config settles;
+    either way the other body is not imported."""
     first_rows, other_rows = _fresh_rows(ctx, 1), _fresh_rows(ctx, 1)
     key = _key(ctx, "reuse")
     first = send_batch(ctx, ctx.endpoint, {"rows": first_rows}, headers={"Idempotency-Key": key})
@@ -157,12 +161,23 @@ def idempotency_key_reuse_conflict(ctx: CheckContext) -> None:
                f"{first.status}")
     second = send_batch(ctx, ctx.endpoint, {"rows": other_rows},
                         headers={"Idempotency-Key": key})
-    expected = int(ctx.target.config.assumption("idempotency_conflict_status", 409)
-                   if ctx.target.config else 409)
+    inspector = ctx.session.inspector(ctx.target.name)
+    if inspector is not None:
+        stored = inspector.contacts(ctx.target.name, email=other_rows[0]["email"])
+        ctx.require(not stored, "another body imported under a used key",
+                    "the second body, sent under an Idempotency-Key already used, was imported",
+                    second)
+    if ctx.assumed("idempotency_reuse") == "original":
+        ctx.expect(second.status == first.status and second.json() == first.json(),
+                   "key reuse not answered with the original result",
+                   f"another body under the same Idempotency-Key answered {second.status}; "
+                   "expected the original result", second)
+        return
+    expected = int(ctx.assumed("idempotency_conflict_status"))
     ctx.expect(second.status == expected, "key reuse not refused",
                f"another body under the same Idempotency-Key answered {second.status}, "
-               f"expected {expected}")
+               f"expected {expected}", second)
     codes = ctx.endpoint.error_codes(expected)
-    code = error_code(ctx.target.provider.error_envelope, second.json())
+    code = error_code(ctx.target, second.json())
     ctx.expect(not codes or code in codes, "wrong error code",
                f"error code {code!r}, expected one of {list(codes)}")

@@ -10,12 +10,25 @@ body, answered 400) until a 429, one endpoint per provider (the window is per ke
 
 from __future__ import annotations
 
+import email.utils
+
 from contract.catalog import Endpoint
 from contract.checks.envelopes import envelope_problems
 from contract.checks.registry import CheckContext, check
 from contract.checks.samples import cheap_request
 
 __all__: list[str] = []
+
+
+def _retry_after_ok(value: str) -> bool:
+    """Retry-After is undocumented: either RFC 9110 form (seconds, or an HTTP-date) holds."""
+    text = value.strip()
+    if text.isdigit():
+        return True
+    try:
+        return email.utils.parsedate_to_datetime(text) is not None
+    except (TypeError, ValueError):
+        return False
 
 #: never send more than this many requests to find the limit.
 MAX_PROBE_REQUESTS = 1000
@@ -50,10 +63,10 @@ def rate_limit_enforced(ctx: CheckContext) -> None:
     if refused is None:
         ctx.fail("rate limit not enforced",
                  f"{sent} requests in one window (limit {limit}) and no 429", client.last)
-    problems = envelope_problems(target.provider.error_envelope, ctx.endpoint, 429,
-                                 refused.json())
+    problems = envelope_problems(target, ctx.endpoint, 429, refused.json())
     retry = refused.header("Retry-After")
-    if retry is not None and not retry.strip().isdigit():
-        problems.append(f"Retry-After {retry!r} is not a number of seconds")
+    if retry is not None and not _retry_after_ok(retry):
+        problems.append(f"Retry-After {retry!r} is neither delay-seconds nor an HTTP-date "
+                        "(RFC 9110 10.2.3)")
     if problems:
         ctx.fail("bad 429 answer", "; ".join(problems), refused)

@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from contract.assumptions import ASSUMPTIONS
 from contract.catalog import Endpoint
 from contract.exchange import Exchange, curl_line
-from contract.failures import CheckFailure, DocRef, ProviderProblem
+from contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
 from contract.redaction import scrub
 
 if TYPE_CHECKING:
@@ -93,6 +94,19 @@ class CheckSpec:
     needs: tuple[str, ...]
     #: among case-driven checks, a case goes to the lowest rank whose selector takes it.
     rank: int = 50
+    #: the assumption keys (``contract.assumptions``) the check's expectations rest on:
+    #: a failure of such a check is an assumption mismatch naming them, unless the
+    #: expectation that broke is documented (``ctx.require``).
+    assumes: tuple[str, ...] = ()
+    #: why the check's expectation follows from documented rules, when no sentence says it.
+    consequence: str | None = None
+
+    @property
+    def basis(self) -> str:
+        """``assumption``, ``documented`` or ``consequence`` (see ``provenance``)."""
+        if self.assumes:
+            return "assumption"
+        return "documented" if self.doc else "consequence"
 
     def doc_for(self, endpoint: Endpoint, case: Case | None = None) -> DocRef:
         """The doc sentence this check enforces on ``endpoint`` (a case's own source first)."""
@@ -120,11 +134,21 @@ def _endpoint_filter(endpoints: Sequence[str] | EndpointFilter) -> EndpointFilte
 
 def check(*, group: str, endpoints: Sequence[str] | EndpointFilter,
           doc: Sequence[str] = (), note: str | None = None, cases: CaseFilter | None = None,
-          needs: Sequence[str] = (), rank: int = 50) -> Callable[[CheckFunc], CheckFunc]:
-    """Register the decorated function as a check named after it."""
+          needs: Sequence[str] = (), rank: int = 50, assumes: Sequence[str] = (),
+          consequence: str | None = None) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated function as a check named after it.
+
+    Every check states what it rests on: ``doc`` (fragments of the documentation's
+    sentences), ``assumes`` (assumption keys) or ``consequence`` (why documented rules
+    imply it); ``cases``-driven checks rest on each case's own source."""
     unknown = [n for n in needs if n not in NEEDS]
     if unknown:
         raise ValueError(f"unknown needs {unknown} (known: {', '.join(NEEDS)})")
+    unknown = [k for k in assumes if k not in ASSUMPTIONS]
+    if unknown:
+        raise ValueError(f"unknown assumption keys {unknown} (see contract/assumptions.py)")
+    if not (doc or assumes or consequence or cases):
+        raise ValueError("a check needs doc=, assumes=, consequence= or cases=")
 
     def register(func: CheckFunc) -> CheckFunc:
         name = func.__name__
@@ -132,7 +156,8 @@ def check(*, group: str, endpoints: Sequence[str] | EndpointFilter,
             raise DuplicateCheck(f"check {name!r} is registered twice")
         summary = (func.__doc__ or name).strip().splitlines()[0]
         CHECKS[name] = CheckSpec(name, func, group, summary, _endpoint_filter(endpoints),
-                                 tuple(doc), note, cases, tuple(needs), rank)
+                                 tuple(doc), note, cases, tuple(needs), rank, tuple(assumes),
+                                 consequence)
         return func
 
     return register
@@ -177,12 +202,45 @@ class CheckContext:
 
     def fail(self, title: str, message: str, exchange: Exchange | None = None,
              **extra: Any) -> NoReturn:
+        """Fail on the check's own basis (a mismatch when the check ``assumes`` keys)."""
         raise self.failure(title, message, exchange, **extra)
 
     def expect(self, condition: bool, title: str, message: str,
                exchange: Exchange | None = None) -> None:
+        """Fail on the check's own basis unless ``condition``."""
         if not condition:
             self.fail(title, message, exchange)
+
+    def require(self, condition: bool, title: str, message: str,
+                exchange: Exchange | None = None) -> None:
+        """Fail as a contract violation unless ``condition``: what must hold whichever way
+        the provider settles the check's assumptions (counts add up, nothing stored on a
+        4xx, no duplicates, isolation between workspaces)."""
+        if not condition:
+            failure = self.failure(title, message, exchange)
+            failure.basis = "consequence"
+            raise failure
+
+    def mismatch(self, keys: str | Sequence[str], title: str, message: str,
+                 exchange: Exchange | None = None) -> NoReturn:
+        """The provider decided the open point behind ``keys`` otherwise: ``message`` says
+        what it was seen to do."""
+        keys = (keys,) if isinstance(keys, str) else tuple(keys)
+        unknown = [k for k in keys if k not in ASSUMPTIONS]
+        if unknown:
+            raise ValueError(f"unknown assumption keys {unknown}")
+        raise AssumptionMismatch.of(self.failure(title, message, exchange), keys,
+                                    self.target.name)
+
+    def expect_assumed(self, keys: str | Sequence[str], condition: bool, title: str,
+                       message: str, exchange: Exchange | None = None) -> None:
+        """A mismatch naming ``keys`` unless ``condition``."""
+        if not condition:
+            self.mismatch(keys, title, message, exchange)
+
+    def assumed(self, key: str) -> Any:
+        """The target's value of an assumption key (the config's, else the spec's)."""
+        return self.target.assumed(key)
 
     def skip(self, reason: str) -> NoReturn:
         raise CheckSkipped(reason)
@@ -217,3 +275,9 @@ def run_check(ctx: CheckContext) -> None:
         ctx.spec.func(ctx)
     except ProviderProblem as problem:
         raise ctx.failure(problem.title, problem.message, problem.exchange) from None
+    except AssumptionMismatch:
+        raise
+    except CheckFailure as failure:
+        if ctx.spec.assumes and not failure.basis:
+            raise AssumptionMismatch.of(failure, ctx.spec.assumes, ctx.target.name) from None
+        raise

@@ -33,6 +33,7 @@ class ContractView:
     ran: bool
     counts: dict[str, int]
     failures: list[CheckRecord]
+    mismatches: list[CheckRecord]
     skipped: list[CheckRecord]
     by_endpoint: list[tuple[str, list[CheckRecord]]]
 
@@ -52,12 +53,13 @@ class ProviderView:
 def _contract(event: ProviderResults) -> ContractView:
     checks = list(event.checks)
     counts = {s: sum(1 for c in checks if c.status == s)
-              for s in ("passed", "failed", "skipped", "error")}
+              for s in ("passed", "failed", "mismatch", "skipped", "error")}
     groups: dict[str, list[CheckRecord]] = {}
     for check in checks:
         groups.setdefault(check.endpoint, []).append(check)
     return ContractView(event.contract_ran, counts,
                         [c for c in checks if c.status in ("failed", "error")],
+                        [c for c in checks if c.status == "mismatch"],
                         [c for c in checks if c.status == "skipped"], list(groups.items()))
 
 

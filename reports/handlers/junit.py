@@ -39,6 +39,12 @@ def _check_case(suite: ET.Element, check: CheckRecord) -> None:
     if check.status == "skipped":
         ET.SubElement(case, "skipped", message=check.reason or "skipped")
         return
+    if check.status == "mismatch":  # not a failure: skipped, naming the key that settles it
+        title = check.failure.title if check.failure else "assumption mismatch"
+        element = ET.SubElement(case, "skipped", message=(
+            f"assumption mismatch: {title}; settle with {', '.join(check.settle_with)}"))
+        element.text = check.failure.message if check.failure else ""
+        return
     if check.status == "passed":
         return
     failure = check.failure

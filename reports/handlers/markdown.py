@@ -71,6 +71,7 @@ class MarkdownHandler(Handler):
         self.lines += ["", "| provider | contract | peak contacts/s | p99 there | rate limit "
                        "| SLA |", "|---|---|---:|---:|---|---|"]
         self.failures: list[CheckRecord] = []
+        self.mismatches: list[CheckRecord] = []
         self.sla_lines: list[str] = []
 
     def handle(self, event: ProviderResults) -> None:
@@ -84,6 +85,7 @@ class MarkdownHandler(Handler):
             f"| {_ok(row.rate_limit_ok)}{md_text(row.rate_limit, 160)} "
             f"| {_ok(row.sla_ok)}{md_text(row.sla)} |")
         self.failures += [c for c in event.checks if c.status in ("failed", "error")]
+        self.mismatches += [c for c in event.checks if c.status == "mismatch"]
         for run in event.load_runs:
             for v in run.sla.verdicts if run.sla else ():
                 verdict = {True: "✅ pass", False: "❌ FAIL", None: "not measured"}[v.passed]
@@ -111,6 +113,19 @@ class MarkdownHandler(Handler):
                 lines += ["</details>", ""]
             if len(self.failures) > MAX_FAILURES:
                 lines.append(f"… and {len(self.failures) - MAX_FAILURES} more in index.html.")
+        if self.mismatches:
+            lines += ["", f"### Assumption mismatches ({len(self.mismatches)})", "",
+                      "Where the documentation is silent the provider decided otherwise than "
+                      "the spec assumed. Not failures: settle each in the provider config "
+                      "(`--strict` fails on them).", "",
+                      "| provider | check | seen | settle with |", "|---|---|---|---|"]
+            for check in self.mismatches[:MAX_FAILURES]:
+                seen = check.failure.title if check.failure else ""
+                lines.append(f"| {md_text(check.provider)} | {md_text(check.label)} "
+                             f"| {md_text(seen, 200)} "
+                             f"| {md_text('; '.join(check.settle_with), 300)} |")
+            if len(self.mismatches) > MAX_FAILURES:
+                lines.append(f"… and {len(self.mismatches) - MAX_FAILURES} more in index.html.")
         if self.sla_lines:
             lines += ["", "### SLA", "", "| run | threshold | limit | measured | verdict |",
                       "|---|---|---:|---:|---|", *self.sla_lines]

@@ -21,7 +21,7 @@ def test_a_name_registered_twice_is_refused() -> None:
 
     impostor.__name__ = existing
     with pytest.raises(DuplicateCheck, match=existing):
-        check(group="semantics", endpoints=lambda ep: True)(impostor)
+        check(group="semantics", endpoints=lambda ep: True, consequence="a test")(impostor)
     assert CHECKS[existing].func is not impostor
 
 
@@ -30,12 +30,14 @@ def test_a_new_name_is_registered_under_the_function_name() -> None:
         """One line."""
 
     try:
-        check(group="semantics", endpoints=("leadlex.bulk_create",))(
-            brand_new_check_for_the_test)
+        check(group="semantics", endpoints=("leadlex.bulk_create",),
+              assumes=("success_status",))(brand_new_check_for_the_test)
         spec = CHECKS["brand_new_check_for_the_test"]
         assert spec.summary == "One line."
+        assert spec.basis == "assumption"
         with pytest.raises(DuplicateCheck):
-            check(group="semantics", endpoints=())(brand_new_check_for_the_test)
+            check(group="semantics", endpoints=(), consequence="a test")(
+                brand_new_check_for_the_test)
     finally:
         CHECKS.pop("brand_new_check_for_the_test", None)
 
@@ -43,6 +45,13 @@ def test_a_new_name_is_registered_under_the_function_name() -> None:
 def test_unknown_needs_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown needs"):
         check(group="auth", endpoints=(), needs=("a_pony",))
+
+
+def test_a_check_without_provenance_or_with_an_unknown_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs doc=, assumes=, consequence= or cases="):
+        check(group="auth", endpoints=())
+    with pytest.raises(ValueError, match="unknown assumption keys"):
+        check(group="auth", endpoints=(), assumes=("a_pony",))
 
 
 def test_every_check_cites_a_doc_sentence_or_a_decision_on_each_endpoint() -> None:

@@ -1,0 +1,187 @@
+"""What the documentation leaves open, and how a provider config settles it.
+
+The specs mark every guess with ``x-bulkbench-assumption``; next to it,
+``x-bulkbench-settled-by`` names the config keys below that settle it, or
+``x-bulkbench-tolerant`` says how the checks accept every reading the documentation
+allows. This module is the one list of those keys: their type, the values they may take,
+the NOTES.md entry they come from, the providers they apply to and what the spec assumes
+when the config is silent.
+
+A user settles a key in the provider config::
+
+    [leadlex.assumptions]
+    idempotency_reuse = "original"     # a reused key with another body replays the result
+
+Every stage reads the value through :func:`settle` (the config's value, else the
+spec's assumption), so the checks, the generators, the load scenarios and the sandbox
+agree. A check whose expectation rests on a key reports a provider that decides otherwise
+as an *assumption mismatch* naming the key (``contract.failures.AssumptionMismatch``),
+not as a contract failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contract.catalog import Provider
+    from contract.config import ProviderConfig
+
+__all__ = ["ASSUMPTIONS", "Assumption", "problem", "settle", "table_line"]
+
+Kinds = tuple[type, ...]
+Default = Callable[["Provider"], Any]
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One open point of the documentation that a provider config can settle."""
+
+    key: str
+    kinds: Kinds
+    note: str
+    summary: str
+    default: Default
+    #: the providers it applies to; empty: every provider.
+    providers: frozenset[str] = frozenset()
+    #: the values it may take; empty: any value of ``kinds``.
+    choices: tuple[Any, ...] = ()
+
+    def applies_to(self, provider: str) -> bool:
+        return not self.providers or provider in self.providers
+
+
+#: every assumption key, by name.
+ASSUMPTIONS: dict[str, Assumption] = {}
+
+
+def _add(key: str, kinds: type | Kinds, note: str, summary: str, default: Default, *,
+         providers: tuple[str, ...] = (), choices: tuple[Any, ...] = ()) -> None:
+    if key in ASSUMPTIONS:
+        raise ValueError(f"assumption {key!r} is registered twice")
+    ASSUMPTIONS[key] = Assumption(key, kinds if isinstance(kinds, tuple) else (kinds,), note,
+                                  summary, default, frozenset(providers), choices)
+
+
+def _const(value: Any) -> Default:
+    return lambda _provider: value
+
+
+def _by_envelope(values: Mapping[str, Any]) -> Default:
+    return lambda provider: values.get(provider.error_envelope)
+
+
+def _rate(attr: str, fallback: Any) -> Default:
+    def default(provider: Provider) -> Any:
+        spec = provider.rate_limit
+        return getattr(spec, attr) if spec is not None else fallback
+    return default
+
+
+def _job_path(provider: Provider) -> str | None:
+    return next((ep.path for ep in provider.endpoints if ep.name == "import_job_status"), None)
+
+
+def _websocket_url(provider: Provider) -> str | None:
+    return next((str(ep.websocket["url"]) for ep in provider.endpoints
+                 if ep.websocket and ep.websocket.get("url")), None)
+
+
+# ---------------------------------------------------------------- across providers
+
+_add("success_status", int, "NOTES L3, D7",
+     "the HTTP status of a successful batch request (the pages show bodies, not statuses)",
+     _const(200))
+_add("error_code_pointer", str, "NOTES L24, D8, S4",
+     "JSON pointer to the error code in an error body ('' when errors carry no code)",
+     _by_envelope({"leadlex": "/error/code", "datananas": "/reason", "sociocs": ""}))
+_add("error_message_pointer", str, "NOTES L24, D8, S4",
+     "JSON pointer to the human-readable message of an error body",
+     _by_envelope({"leadlex": "/error/message", "datananas": "/message",
+                   "sociocs": "/errors/0/msg"}))
+_add("error_details_pointer", str, "NOTES L5, L22, L24",
+     "JSON pointer to the error's details object (invalid_ids, errors) ('' when none)",
+     _by_envelope({"leadlex": "/error/details", "datananas": "", "sociocs": ""}))
+_add("rate_limit_requests", int, "NOTES X1", "requests allowed per rate-limit window",
+     _rate("requests", 120))
+_add("rate_limit_window_seconds", (int, float), "NOTES X1", "the rate-limit window, seconds",
+     _rate("window_seconds", 60))
+_add("rate_limit_reset", str, "NOTES X1", "what X-RateLimit-Reset holds",
+     _rate("reset", "epoch-seconds"), choices=("epoch-seconds", "delta-seconds"))
+
+# ---------------------------------------------------------------- LeadLex
+
+_add("required_scope", str, "NOTES L1",
+     "the permission the write endpoints need (the pages name it three ways)",
+     _const("contacts:write"), providers=("leadlex",))
+_add("import_job_status_path", str, "NOTES L8",
+     "the path that reads a queued import's job ({job_id} is replaced)", _job_path,
+     providers=("leadlex",))
+_add("idempotency_reuse", str, "NOTES L15",
+     "the answer to a reused Idempotency-Key with another body: a conflict error, or the "
+     "original result", _const("conflict"), providers=("leadlex",),
+     choices=("conflict", "original"))
+_add("idempotency_conflict_status", int, "NOTES L15",
+     "the status of that conflict, when idempotency_reuse is 'conflict'", _const(409),
+     providers=("leadlex",))
+_add("webhook_signature_header", str, "NOTES L14",
+     "the header that signs an import.completed webhook", _const("X-LeadLex-Signature"),
+     providers=("leadlex",))
+_add("webhook_signature_format", str, "NOTES L14",
+     "how the HMAC-SHA256 of the raw body is written in that header",
+     _const("sha256=hex"), providers=("leadlex",), choices=("sha256=hex", "hex", "base64"))
+_add("row_error_codes", list, "NOTES L10",
+     "the codes a per-row import error may carry", _const(["missing_required_field",
+                                                           "invalid_field", "invalid_row"]),
+     providers=("leadlex",))
+_add("unknown_list_status", int, "NOTES L20, S2, D4",
+     "the status of a list id that names no list of the workspace",
+     lambda provider: 400 if provider.name == "datananas" else 404)
+
+# ---------------------------------------------------------------- Datananas
+
+_add("websocket_url", str, "NOTES D6", "the progress WebSocket's URL", _websocket_url,
+     providers=("datananas",))
+_add("websocket_auth", str, "NOTES D6",
+     "how the progress WebSocket takes the token: a query parameter (websocket_token_param), "
+     "an Authorization: Bearer header, or the Sec-WebSocket-Protocol subprotocol",
+     _const("query"), providers=("datananas",), choices=("query", "header", "subprotocol"))
+_add("websocket_token_param", str, "NOTES D6",
+     "the query parameter that carries the token when websocket_auth is 'query'",
+     _const("access_token"), providers=("datananas",))
+
+
+def settle(config: ProviderConfig | None, provider: Provider, key: str) -> Any:
+    """The value of ``key`` for ``provider``: the config's, else the spec's assumption."""
+    entry = ASSUMPTIONS.get(key)
+    if entry is None:
+        raise KeyError(f"unknown assumption {key!r}")
+    if config is not None and key in config.assumptions:
+        return config.assumptions[key]
+    return entry.default(provider)
+
+
+def problem(provider: str, key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for ``key`` in ``[provider.assumptions]`` (None: fine)."""
+    entry = ASSUMPTIONS.get(key)
+    if entry is None:
+        return f"unknown key (known: {', '.join(sorted(ASSUMPTIONS))})"
+    if not entry.applies_to(provider):
+        return f"applies only to {', '.join(sorted(entry.providers))}"
+    if isinstance(value, bool) or not isinstance(value, entry.kinds):
+        names = " or ".join(k.__name__ for k in entry.kinds)
+        return f"expected {names}, got {type(value).__name__}"
+    if entry.choices and value not in entry.choices:
+        return "expected one of " + ", ".join(repr(c) for c in entry.choices)
+    if key.endswith("_pointer") and value and not str(value).startswith("/"):
+        return "expected a JSON pointer ('' or starting with '/')"
+    if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
+        return "expected a list of non-empty strings"
+    return None
+
+
+def table_line(provider: str, key: str) -> str:
+    """Where a user settles ``key``: ``[leadlex.assumptions] idempotency_reuse``."""
+    return f"[{provider}.assumptions] {key}"

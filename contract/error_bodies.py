@@ -1,0 +1,114 @@
+"""Reading a provider's error bodies through the envelope the config settles.
+
+Where an error keeps its code, message and details is documented for one LeadLex page
+only (NOTES L24, D8, S4); everywhere else it is an assumption. The provider config names
+it with JSON pointers (``error_code_pointer``, ``error_message_pointer``,
+``error_details_pointer``; ``contract.assumptions``), and every check reads error bodies
+through this module, never through a shape of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contract.catalog import Endpoint
+    from contract.target import Target
+
+__all__ = ["ENVELOPE_KEYS", "code_problems", "error_code", "error_details", "error_message",
+           "resolve", "shape_problems"]
+
+#: the assumption keys that settle where an error body keeps its parts.
+ENVELOPE_KEYS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")
+
+_MISSING = object()
+
+
+def resolve(document: Any, pointer: str) -> Any:
+    """The value at JSON pointer ``pointer`` (RFC 6901) in ``document``, else ``_MISSING``."""
+    if pointer == "":
+        return document
+    current = document
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return _MISSING
+    return current
+
+
+def _at(target: Target, key: str, body: Any) -> Any:
+    pointer = str(target.assumed(key) or "")
+    if not pointer:
+        return _MISSING
+    return resolve(body, pointer)
+
+
+def error_code(target: Target, body: Any) -> str | None:
+    """The error code of an error body (None when the provider's errors carry none)."""
+    code = _at(target, "error_code_pointer", body)
+    return code if isinstance(code, str) else None
+
+
+def error_message(target: Target, body: Any) -> str | None:
+    message = _at(target, "error_message_pointer", body)
+    return message if isinstance(message, str) and message else None
+
+
+def error_details(target: Target, body: Any) -> dict[str, Any] | None:
+    details = _at(target, "error_details_pointer", body)
+    return details if isinstance(details, dict) else None
+
+
+#: the envelopes whose page shows the message (LeadLex 003's error example, Sociocs 004's
+#: ``errors: [{msg}]``); Datananas documents only ``reason`` (NOTES D8).
+_DOCUMENTED_MESSAGE = frozenset({"leadlex", "sociocs"})
+
+
+def code_problems(target: Target, endpoint: Endpoint, status: int, body: Any) -> list[str]:
+    """What breaks the documented part of an error body: a code found where the envelope
+    keeps it that the spec's table for ``status`` does not list (the tables are the
+    documentation's own, ``x-error-codes``), or, where a page shows the message and the
+    body is in that envelope, a missing message."""
+    if not isinstance(body, dict):  # every page shows JSON error bodies
+        return [f"the body is not a JSON object: {str(body)[:200]}"]
+    problems: list[str] = []
+    code = error_code(target, body)
+    codes = endpoint.error_codes(status)
+    if code is not None and codes and code not in codes:
+        problems.append(f"error code {code!r} is not documented for {status} "
+                        f"(documented: {', '.join(codes)})")
+    documented = target.provider.error_envelope in _DOCUMENTED_MESSAGE
+    if documented and not target.settled("error_message_pointer"):
+        in_envelope = code is not None or not str(target.assumed("error_code_pointer") or "")
+        if in_envelope and error_message(target, body) is None:
+            problems.append("the error has no message where its documented envelope keeps it "
+                            f"({target.assumed('error_message_pointer')})")
+    return problems
+
+
+def shape_problems(target: Target, endpoint: Endpoint, status: int, body: Any) -> list[str]:
+    """What is wrong with an error body's shape (empty when nothing): a code and a message
+    where the envelope keeps them, details an object."""
+    if not isinstance(body, dict):  # a documented problem: see code_problems
+        return []
+    problems: list[str] = []
+    code_at = str(target.assumed("error_code_pointer") or "")
+    if code_at and not isinstance(resolve(body, code_at), str):
+        problems.append(f"no error code at {code_at}: {str(body)[:200]}")
+    message_at = str(target.assumed("error_message_pointer") or "")
+    message = resolve(body, message_at) if message_at else _MISSING
+    if message is not _MISSING and (not isinstance(message, str) or not message):
+        problems.append(f"the message at {message_at} is not a non-empty string")
+    if message is _MISSING and (not code_at or not isinstance(resolve(body, code_at), str)):
+        problems.append(f"neither a code nor a message where the envelope keeps them "
+                        f"({code_at or '-'}, {message_at or '-'}): {str(body)[:200]}")
+    details_at = str(target.assumed("error_details_pointer") or "")
+    if details_at:
+        details = resolve(body, details_at)
+        if details is not _MISSING and not isinstance(details, dict):
+            problems.append(f"the details at {details_at} are not an object")
+    return problems
