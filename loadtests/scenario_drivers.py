@@ -208,6 +208,10 @@ class BatchDriver(Driver):
             except ConnectionError as exc:
                 log.error("%s", exc)
                 self.recorder.add_number("websocket_connect_errors", 1)
+                # no WebSocket, no request: a channel that never opens is a target that
+                # does not answer (the transport watch stops the run)
+                if self.ctx.transport.observe(False, str(exc)):
+                    self.ctx.abort(self.ctx.transport.reason)
                 self.sleep(1.0)
                 return False
 

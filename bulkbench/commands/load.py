@@ -280,8 +280,9 @@ def _conclude(out: Path, code: int, sla: dict[str, Any] | None, provider: str, s
 
 def _failures_beyond_sla(summary: dict[str, Any], error_rate_in_sla: bool) -> list[str]:
     """Why the run failed whatever the SLA says: it stopped early because the target did
-    not answer; or, with no ``max_error_rate`` to judge errors by, requests that got no
-    answer or a 5xx (a load run that does not load the target measures nothing true)."""
+    not answer, or it sent no request at all; or, with no ``max_error_rate`` to judge
+    errors by, requests that got no answer or a 5xx (a load run that does not load the
+    target measures nothing true)."""
     reasons: list[str] = []
     aborted = summary.get("aborted") or {}
     if aborted:
@@ -289,8 +290,10 @@ def _failures_beyond_sla(summary: dict[str, Any], error_rate_in_sla: bool) -> li
     totals = summary.get("totals", {})
     transport = int(totals.get("transport_errors", 0))
     server = int(totals.get("server_errors", 0))
-    if not aborted and not error_rate_in_sla and (transport or server):
-        requests = int(totals.get("requests", 0))
+    requests = int(totals.get("requests", 0))
+    if not aborted and not requests:
+        reasons.append("no request was sent: nothing was measured")
+    elif not aborted and not error_rate_in_sla and (transport or server):
         reasons.append(f"{transport:,} of {requests:,} requests got no answer and {server:,} "
                        "answered 5xx (with no SLA max_error_rate, any of them fails the run)")
     return reasons
