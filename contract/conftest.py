@@ -27,6 +27,7 @@ from contract.plan import (
     plan_conformance,
     unknown_checks,
 )
+from contract.preflight import TargetUnreachable, preflight
 from contract.pytest_plugin import SESSION_KEY, ResultsRecorder
 from contract.redaction import scrub
 from contract.session import SuiteSession
@@ -100,6 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
         targets = build_targets(options, catalog)
     except BulkbenchError as exc:
         raise pytest.UsageError(str(exc)) from None
+    for name, target in targets.items():  # a target that does not answer: one line, no check
+        if not target.is_sandbox:
+            try:
+                preflight(name, target.base_url)
+            except TargetUnreachable as exc:
+                pytest.exit(str(exc), returncode=pytest.ExitCode.INTERRUPTED)
     session = SuiteSession(targets, catalog)
     config.stash[SESSION_KEY] = session
     if not config.pluginmanager.has_plugin(_PLUGIN_NAME):

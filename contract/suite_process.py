@@ -6,8 +6,10 @@ the output folder: ``sandbox.json`` holds keys): the main one with a rate limit 
 enough never to be reached (so the rate-limit headers are sent) and its webhook URL
 pointed at the receiver the suite runs, and a second one with a small limit for the 429
 check. Keys reach the suite through environment variables or ``sandbox.json``, never its
-command line. The suite writes ``results.json`` and ``junit.xml`` into the output folder,
-which is scrubbed of every key afterwards.
+command line. A real target gets a preflight first (``contract.preflight``): one that does
+not answer raises ``TargetUnreachable`` before the suite starts. The suite writes
+``results.json`` and ``junit.xml`` into the output folder, which is scrubbed of every key
+afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bulkbench.child_processes import parent_death_signal
 from bulkbench.errors import BulkbenchError, UsageError
 from contract.catalog import default_catalog
 from contract.config import load_config
+from contract.preflight import preflight_providers
 from contract.redaction import register_secrets, scrub
 from contract.results import read_results
 from contract.target import PROVIDERS, SuiteOptions, build_targets
@@ -163,6 +166,8 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
         build_targets(SuiteOptions(
             providers=PROVIDERS if len(providers) == len(PROVIDERS) else tuple(providers),
             base_url=base_url, config=config, seed=seed), default_catalog(), env)
+        # a target that does not answer at all: one line, no check judged
+        preflight_providers(providers, base_url, config, timeout=timeout)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path, junit_path = out_dir / "results.json", out_dir / "junit.xml"
     for stale in (results_path, junit_path):

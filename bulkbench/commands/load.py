@@ -389,6 +389,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> int:
         """Run a locust load scenario and check it against an SLA."""
+        from contract.preflight import preflight_providers
+
+        preflight_providers([provider], base_url, config)  # no answer: one line, exit 1
         return run_load(LoadRequest(
             provider=provider, scenario=scenario, endpoint=endpoint, users=users, rate=rate,
             duration=duration, batch_size=batch_size, workers=workers, base_url=base_url,

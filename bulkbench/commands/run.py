@@ -8,8 +8,9 @@ available is reported as not run, with the reason, never as passed.
 
 The exit code is decided in one place, :func:`exit_code`: a stop by signal first (130 for
 Ctrl-C, 143 for SIGTERM; the report is still written, marked incomplete), then the
-verdict (0 passed; 1 failed or incomplete). Usage errors are raised before any work and
-become exit 2 in ``bulkbench.cli``.
+verdict (0 passed; 1 failed or incomplete: a target that does not answer the preflight
+makes the run incomplete, one line says which, and no table is printed). Usage errors are
+raised before any work and become exit 2 in ``bulkbench.cli``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from bulkbench.orchestration.display import print_summary
 from bulkbench.orchestration.pipeline import STAGES, RunRequest, RunResult, run_pipeline
@@ -74,7 +76,13 @@ def register(app: typer.Typer) -> None:
             profile=profile, sla=sla, out=out, skip=list(skip or []),
             allow_hosts=list(allow_host or []), seed=seed,
             sandbox_faults=list(sandbox_fault or [])), console)
-        print_summary(console, result.rendered)
+        if result.unreachable and result.nothing_ran:
+            # no table: nothing was measured, the error line said why
+            console.print(Text(result.rendered.verdict.headline, "bold yellow"))
+            console.print(f"report: {result.rendered.index}", markup=False, highlight=False,
+                          soft_wrap=True)
+        else:
+            print_summary(console, result.rendered)
         if result.stopped_by is not None:
             console.print(f"stopped by {result.stopped_by.name}: the report is marked "
                           "incomplete", style="yellow")

@@ -1,6 +1,10 @@
 """``bulkbench run``, the whole job: check the request, plan the steps, run them against
 the sandbox or the provider, write the manifest, scrub keys, render the report.
 
+Before any stage, each remote target gets a preflight (``contract.preflight``): one that
+does not answer at all is named in one line, its steps are not run (the reason says
+why), and the run is incomplete, never a verdict on the provider.
+
 The run folder is written as the run goes (``run.json`` after every step), so a run
 stopped by Ctrl-C or SIGTERM still leaves a report, marked incomplete, and a run killed
 outright leaves a folder ``bulkbench report`` can render.
@@ -16,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from bulkbench.errors import BulkbenchError, UsageError
 from bulkbench.orchestration.display import RunDisplay
@@ -32,6 +37,7 @@ from bulkbench.orchestration.steps import (
 from bulkbench.orchestration.targets import SharedSandboxes, Target, resolve_targets
 from contract.catalog import Catalog, default_catalog
 from contract.config import load_config
+from contract.preflight import TargetUnreachable, preflight
 from reports.render import Rendered, render_run
 from reports.run_folder import KNOWN_PROVIDERS
 from reports.run_manifest import RunManifest, StepRecord, write_manifest
@@ -63,6 +69,12 @@ class RunResult:
     rendered: Rendered
     stopped_by: StopRequested | None = None
     scrubbed: dict[str, int] = field(default_factory=dict)
+    #: the targets that did not answer the preflight: provider → the one-line error.
+    unreachable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def nothing_ran(self) -> bool:
+        return not any(step.status == "done" for step in self.manifest.steps)
 
 
 def _run_folder(out: Path | None) -> Path:
@@ -147,6 +159,26 @@ def _plan(profile: Profile, providers: list[str], catalog: Catalog,
     return steps
 
 
+def _preflight(targets: dict[str, Target]) -> dict[str, str]:
+    """Provider → why it is unreachable, for each remote target that does not answer."""
+    unreachable: dict[str, str] = {}
+    for target in targets.values():
+        if target.base_url is not None:
+            try:
+                preflight(target.provider, target.base_url)
+            except TargetUnreachable as exc:
+                unreachable[target.provider] = (f"{exc.provider} at {exc.host} is "
+                                                f"unreachable: {exc.error}")
+    return unreachable
+
+
+def _blocked(step: Step, unreachable: dict[str, str]) -> str | None:
+    """Why ``step`` cannot run against an unreachable target (None: it can)."""
+    providers = [step.provider] if step.provider else list(getattr(step, "providers", []))
+    why = [unreachable[p] for p in providers if p in unreachable]
+    return "; ".join(why) if why else None
+
+
 def _version() -> str:
     try:
         return metadata.version("bulkbench")
@@ -181,6 +213,7 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     targets = resolve_targets(providers, config, req.base_url, req.api_key)
     _check_targets(req, targets)
     steps = _plan(profile, providers, catalog, targets)
+    unreachable = _preflight(targets) if not all(s in req.skip for s in STAGES) else {}
     folder = _run_folder(req.out)
     sandbox = all(t.sandbox for t in targets.values())
     spec_limits = {p.name: f"{p.rate_limit.requests}/{p.rate_limit.window_seconds:g}"
@@ -210,12 +243,15 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     for step, record in records.items():
         if step.stage in req.skip:
             record.status, record.reason = "skipped", f"--skip {step.stage}"
-        elif (why := step.unavailable()) is not None:
+        elif (why := _blocked(step, unreachable) or step.unavailable()) is not None:
             record.status, record.reason = "not_run", why
     write_manifest(folder, manifest)
     console.print(f"bulkbench run ({profile.name}): {', '.join(providers)} against "
                   f"{'the embedded sandbox' if sandbox else 'the configured provider(s)'}; "
                   f"run folder {folder}", highlight=False, markup=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False)
+    for line in unreachable.values():
+        errors.print(Text.assemble(("error:", "bold red"), " ", line), soft_wrap=True)
 
     sandboxes = SharedSandboxes(profile.probe_sandbox_rate_limit if sandbox else None,
                                 req.sandbox_faults, req.seed)
@@ -225,14 +261,17 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                       max_examples=profile.contract_max_examples,
                       spec_rate_limits={} if profile.probe_sandbox_rate_limit else spec_limits)
     stopped: StopRequested | None = None
-    keys = [(str(id(s)), s.name) for s in steps]
+    # only the steps that will run are shown (none: the one line above said why)
+    keys = [(str(id(s)), s.name) for s, r in records.items()
+            if r.status == "pending" or not unreachable]
     with stop_on_signals() as guard, RunDisplay(console, keys) as display:
         try:
             try:
                 for step, record in records.items():
                     key = str(id(step))
                     if record.status != "pending":
-                        display.end(key, record.status, record.reason)
+                        if key in display.tasks:
+                            display.end(key, record.status, record.reason)
                         continue
                     started = time.monotonic()
                     display.begin(key, step.watch(ctx))
@@ -267,4 +306,4 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                                   " were replaced by their redacted form.")
         write_manifest(folder, manifest)
         rendered = render_run(folder)
-    return RunResult(folder, manifest, rendered, stopped, scrubbed)
+    return RunResult(folder, manifest, rendered, stopped, scrubbed, unreachable)
