@@ -67,11 +67,17 @@ class ConfigError(BulkbenchError):
 
 
 def redact(secret: str | None) -> str:
-    """A key as it may be shown: its prefix and last four characters (``wbk_…1234``)."""
+    """A key as it may be shown: its prefix and last four characters (``wbk_…1234``).
+
+    Whatever its length, most of it stays hidden: the prefix only when at least twelve
+    characters follow it, the last four only when at least sixteen do (a short key is
+    ``…``)."""
     if not secret:
         return "<none>"
     prefix = secret.split("_", 1)[0] + "_" if "_" in secret[:8] else ""
-    tail = secret[-4:] if len(secret) >= 12 else ""
+    if len(secret) - len(prefix) < 12:
+        prefix = ""
+    tail = secret[-4:] if len(secret) - len(prefix) >= 16 else ""
     return f"{prefix}…{tail}"
 
 

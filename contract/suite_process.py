@@ -32,7 +32,7 @@ from bulkbench.errors import BulkbenchError, UsageError
 from contract.catalog import default_catalog
 from contract.config import load_config
 from contract.preflight import preflight_providers
-from contract.redaction import register_secrets, scrub
+from contract.redaction import register_secrets, scrub, scrub_file
 from contract.results import read_results
 from contract.target import PROVIDERS, SuiteOptions, build_targets
 
@@ -122,14 +122,7 @@ def _sandboxes(work: Sequence[Path], faults: Sequence[str], seed: int, webhook_p
 
 def _scrub_dir(out_dir: Path) -> None:
     for path in out_dir.rglob("*"):
-        if path.is_file() and path.stat().st_size < 256 * 1024 * 1024:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
-                continue
-            cleaned = scrub(text)
-            if cleaned != text:
-                path.write_text(cleaned, encoding="utf-8")
+        scrub_file(path)
 
 
 def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None = None,
@@ -162,6 +155,12 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
             raise UsageError("--api-key is one provider's key: give one --provider")
         env[cfg.provider(providers[0]).key_env["full"]] = api_key
         register_secrets([api_key])
+    if real:  # the keys the suite will read, whatever their length, kept out of its output
+        for name in providers:
+            pconf = cfg.provider(name)
+            register_secrets(pconf.api_key(role, env) for role in pconf.key_env)
+            if pconf.webhook_secret_env:
+                register_secrets([env.get(pconf.webhook_secret_env)])
     if real:  # what the suite would refuse, refused here in one line
         build_targets(SuiteOptions(
             providers=PROVIDERS if len(providers) == len(PROVIDERS) else tuple(providers),
