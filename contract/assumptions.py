@@ -104,6 +104,9 @@ _add("error_message_pointer", str, "NOTES L24, D8, S4",
 _add("error_details_pointer", str, "NOTES L5, L22, L24",
      "JSON pointer to the error's details object (invalid_ids, errors) ('' when none)",
      _by_envelope({"leadlex": "/error/details", "datananas": "", "sociocs": ""}))
+_add("unsupported_method_status", int, "NOTES X5",
+     "the status of a method the endpoint does not serve (405 with Allow, or 404 like an "
+     "unknown path)", _const(405), choices=(404, 405))
 _add("rate_limit_requests", int, "NOTES X1", "requests allowed per rate-limit window",
      _rate("requests", 120))
 _add("rate_limit_window_seconds", (int, float), "NOTES X1", "the rate-limit window, seconds",
@@ -139,6 +142,13 @@ _add("row_error_codes", list, "NOTES L10",
 _add("unknown_list_status", int, "NOTES L20, S2, D4",
      "the status of a list id that names no list of the workspace",
      lambda provider: 400 if provider.name == "datananas" else 404)
+
+# ---------------------------------------------------------------- Sociocs
+
+_add("phone_separators", str, "NOTES S6",
+     "a phone_number with spaces, dashes or parentheses: refused (400), or normalised to "
+     "its digits and stored", _const("reject"), providers=("sociocs",),
+     choices=("reject", "normalise"))
 
 # ---------------------------------------------------------------- Datananas
 

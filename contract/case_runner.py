@@ -83,7 +83,7 @@ def list_size(ctx: CheckContext, list_id: str) -> int:
         anchor = ctx.session.cache[key] = ids[0]
     exchange = send_batch(ctx, endpoint, {"contact_ids": [anchor]},
                           path_params={"id": list_id})
-    if exchange.status != endpoint.success_status:
+    if not ctx.succeeded(exchange, endpoint):
         ctx.fail("setup request failed", f"re-adding a contact already in list {list_id} "
                  f"answered {exchange.status}", exchange)
     count = result_data(exchange.json()).get("contact_count")
@@ -134,7 +134,7 @@ def _prepare(ctx: CheckContext, case: Case) -> _Prepared:
             endpoint = catalog.provider(ctx.target.name).endpoint("add_to_list")
             exchange = send_batch(ctx, endpoint, {"contact_ids": members},
                                   path_params={"id": list_id})
-            if exchange.status != endpoint.success_status:
+            if not ctx.succeeded(exchange, endpoint):
                 ctx.fail("setup request failed", "adding the setup contacts to the list "
                          f"answered {exchange.status}", exchange)
     elif setup.target_list == "other_workspace":
@@ -163,7 +163,7 @@ def _send(ctx: CheckContext, case: Case, prep: _Prepared) -> tuple[Exchange, Any
     params = dict(request.query) or None
     if endpoint.websocket and ctx.target.websocket_url and case.expected.status < 300:
         run = send_with_progress(ctx, endpoint, content, params=params, body_note=note)
-        body = run.exchange.json() if run.exchange.status == endpoint.success_status else {}
+        body = run.exchange.json() if ctx.succeeded(run.exchange, endpoint) else {}
         txn = body.get("uuid") if isinstance(body, dict) else None
         ending = next((e.data for e in run.of(str(txn)) if e.event == ENDING), None)
         return run.exchange, ending
@@ -274,7 +274,7 @@ def run_case(ctx: CheckContext, case: Case) -> CaseOutcome:
     status = exchange.status
     want = expected.status
     if want == ctx.endpoint.success_status:  # the success status is an assumption (NOTES L3)
-        want = int(ctx.target.assumed("success_status"))
+        want = ctx.target.success_status(ctx.endpoint)
     if status != want:
         add(Mismatch("status", f"answered {status}, expected {want}"))
         return outcome

@@ -54,7 +54,7 @@ from contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
 from contract.failures import ProviderProblem
 from contract.progress_events import HeadBatch, ProgressEvent, ProgressRun
 
-__all__ = ["HeadBatch", "ProgressEvent", "ProgressRun", "post_with_progress"]
+__all__ = ["HeadBatch", "ProgressEvent", "ProgressRun", "post_with_progress", "socket_auth"]
 
 _MAX_FRAME = 16 * 1024 * 1024
 _READ = 256 * 1024
@@ -336,6 +336,19 @@ def _uuid_of(body: bytes | bytearray) -> str | None:
     return uuid if isinstance(uuid, str) else None
 
 
+def socket_auth(ws_url: str, token: str, ws_auth: str, ws_token_param: str
+                ) -> tuple[str, dict[str, str], list[Subprotocol] | None]:
+    """The socket URL, headers and subprotocols that carry ``token`` as ``ws_auth`` says
+    (``websocket_auth``: ``query`` parameter ``ws_token_param``, ``header`` Bearer, or
+    ``subprotocol``)."""
+    if ws_auth == "header":
+        return ws_url, {"Authorization": f"Bearer {token}"}, None
+    if ws_auth == "subprotocol":
+        return ws_url, {}, [Subprotocol(token)]
+    joiner = "&" if "?" in ws_url else "?"
+    return ws_url + joiner + urlencode({ws_token_param: token}), {}, None
+
+
 def post_with_progress(ws_url: str, token: str, url: str, headers: Mapping[str, str],
                        body: bytes, *, timeout: float, settle: float,
                        body_note: str | None = None, ws_auth: str = "query",
@@ -345,16 +358,7 @@ def post_with_progress(ws_url: str, token: str, url: str, headers: Mapping[str, 
     The socket takes the token as the config settles it (``websocket_auth``): a query
     parameter named ``ws_token_param``, an ``Authorization: Bearer`` header, or the
     ``Sec-WebSocket-Protocol`` subprotocol."""
-    socket_url = ws_url
-    ws_headers: dict[str, str] = {}
-    subprotocols: list[Subprotocol] | None = None
-    if ws_auth == "header":
-        ws_headers["Authorization"] = f"Bearer {token}"
-    elif ws_auth == "subprotocol":
-        subprotocols = [Subprotocol(token)]
-    else:
-        socket_url = ws_url + ("&" if "?" in ws_url else "?") + urlencode(
-            {ws_token_param: token})
+    socket_url, ws_headers, subprotocols = socket_auth(ws_url, token, ws_auth, ws_token_param)
     sent = {"Content-Type": "application/json", **headers}
     request = SentRequest("POST", url, tuple(sent.items()),
                           body if len(body) <= KEEP_BODY_BYTES else None, len(body),

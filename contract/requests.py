@@ -66,10 +66,10 @@ def create_items(ctx: CheckContext, endpoint: Endpoint, items: list[Any], *,
     assert endpoint.batch_field is not None
     exchange = send_batch(ctx, endpoint, {endpoint.batch_field: items, **(extras or {})},
                           role=role)
-    if exchange.status != endpoint.success_status:
+    if not ctx.succeeded(exchange, endpoint):
         ctx.fail("setup request failed",
                  f"creating {len(items)} contact(s) with {endpoint.key} (key role {role}) "
-                 f"answered {exchange.status}, not {endpoint.success_status}", exchange)
+                 f"answered {exchange.status}", exchange)
     data = result_data(exchange.json())
     contacts = data.get("contacts")
     ids: list[str] = []

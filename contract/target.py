@@ -30,7 +30,7 @@ import orjson
 
 from bulkbench.errors import BulkbenchError
 from contract.assumptions import settle
-from contract.catalog import Catalog, Provider, RateLimit
+from contract.catalog import Catalog, Endpoint, Provider, RateLimit
 from contract.config import Config, ProviderConfig, load_config
 from contract.redaction import register_secrets
 
@@ -134,6 +134,13 @@ class Target:
         """What the target is taken to do where the docs are silent (``contract.assumptions``):
         the provider config's value of ``key``, else the spec's assumption."""
         return settle(self.config, self.provider, key)
+
+    def success_status(self, endpoint: Endpoint) -> int:
+        """The status a successful request of ``endpoint`` gets: for a batch request the
+        one the config settles (``success_status``, NOTES L3), else the spec's."""
+        if endpoint.batch_field is not None:
+            return int(self.assumed("success_status"))
+        return endpoint.success_status
 
     def settled(self, key: str) -> bool:
         """Whether the provider config settles ``key`` (rather than the spec assuming it)."""

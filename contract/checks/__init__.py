@@ -13,9 +13,11 @@ from contract.checks import (  # noqa: F401  (imported for their registrations)
     headers,
     import_jobs,
     import_semantics,
+    isolation,
     leadlex_semantics,
     limits,
     rate_limits,
+    routing,
     sociocs_semantics,
 )
 from contract.checks.registry import CHECKS, CheckContext, CheckSkipped, CheckSpec, check

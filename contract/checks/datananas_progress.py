@@ -51,11 +51,11 @@ def _scenario(ctx: CheckContext, attempt: int = 0) -> _Scenario:
     ctx.session.cache[key] = None
     existing = ctx.session.contacts(ctx.endpoint, _EXISTING)
     setup = send_batch(ctx, ctx.endpoint, {"contacts": existing})
-    ctx.expect(setup.status == ctx.endpoint.success_status, "setup request failed",
+    ctx.expect(ctx.succeeded(setup), "setup request failed",
                f"creating {_EXISTING} contacts answered {setup.status}")
     contacts = [*existing, *ctx.session.contacts(ctx.endpoint, _NEW)]
     run = send_with_progress(ctx, ctx.endpoint, orjson.dumps({"contacts": contacts}))
-    ctx.expect(run.exchange.status == ctx.endpoint.success_status, "unexpected status",
+    ctx.expect(ctx.succeeded(run.exchange), "unexpected status",
                f"{len(contacts)} valid contacts answered {run.exchange.status}", run.exchange)
     body = run.exchange.json_object()
     uuid = body.get("uuid") if isinstance(body.get("uuid"), str) else None

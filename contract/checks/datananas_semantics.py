@@ -28,7 +28,7 @@ def datananas_update_existing(ctx: CheckContext) -> None:
 def _post(ctx: CheckContext, body: dict[str, Any], params: dict[str, Any] | None = None,
           what: str = "the request") -> None:
     exchange = send_batch(ctx, ctx.endpoint, body, params=params)
-    ctx.expect(exchange.status == ctx.endpoint.success_status, "unexpected status",
+    ctx.expect(ctx.succeeded(exchange), "unexpected status",
                f"{what} answered {exchange.status}")
 
 

@@ -64,7 +64,7 @@ def _queued(ctx: CheckContext) -> _Queued:
     submitted = send_batch(ctx, endpoint, {"rows": rows})
     scenario = _Queued(rows, submitted)
     ctx.session.cache[key] = scenario
-    if submitted.status != endpoint.success_status:
+    if not ctx.succeeded(submitted, endpoint):
         scenario.problem = f"the import of {size} rows answered {submitted.status}"
         return scenario
     data = result_data(submitted.json())
@@ -145,7 +145,7 @@ def queued_import_completes(ctx: CheckContext) -> None:
                scenario.last_poll)
     sample = scenario.rows[:3]
     again = send_batch(ctx, ctx.endpoint, {"rows": sample, "update_existing": False})
-    data = result_data(again.json()) if again.status == 200 else {}
+    data = result_data(again.json()) if ctx.succeeded(again) else {}
     ctx.expect(data.get("skipped_count") == len(sample) and data.get("created_count") == 0,
                "queued rows not stored",
                f"importing {len(sample)} rows of the completed job again answered "
@@ -220,7 +220,7 @@ def other_workspace_job_404(ctx: CheckContext) -> None:
     importer = ctx.session.catalog.endpoint(IMPORT)
     rows = ctx.session.contacts(importer, 1)
     theirs = send_batch(ctx, importer, {"rows": rows}, role="other_workspace")
-    ctx.expect(theirs.status == 200, "setup request failed",
+    ctx.expect(ctx.succeeded(theirs, importer), "setup request failed",
                f"an import with the other workspace's key answered {theirs.status}")
     job_id = result_data(theirs.json()).get("job_id")
     ctx.expect(isinstance(job_id, str), "no job_id", "the import answered no job_id")

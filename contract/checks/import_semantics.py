@@ -92,12 +92,12 @@ def import_counts_add_up(ctx: CheckContext) -> None:
     """created + updated + skipped equals the rows sent (failed rows count as skipped)."""
     existing, new_a, new_b, failed = _fresh_rows(ctx, 4)
     first = send_batch(ctx, ctx.endpoint, {"rows": [existing]})
-    ctx.expect(first.status == 200, "setup request failed",
+    ctx.expect(ctx.succeeded(first), "setup request failed",
                f"importing one row answered {first.status}")
     failed = {k: v for k, v in failed.items() if k != "full_name"}
     rows = [new_a, existing, failed, new_b]
     exchange = send_batch(ctx, ctx.endpoint, {"rows": rows, "update_existing": False})
-    ctx.expect(exchange.status == 200, "unexpected status",
+    ctx.expect(ctx.succeeded(exchange), "unexpected status",
                f"an import of {len(rows)} rows answered {exchange.status}")
     data = _completed(ctx, exchange.json_object(), "a synchronous import")
     counts = {k: data.get(k) for k in ("created_count", "updated_count", "skipped_count")}
@@ -124,12 +124,12 @@ def idempotent_replay(ctx: CheckContext) -> None:
     body = {"rows": rows}
     key = _key(ctx, "replay")
     first = send_batch(ctx, ctx.endpoint, body, headers={"Idempotency-Key": key})
-    ctx.expect(first.status == 200, "unexpected status", f"the first import answered "
+    ctx.expect(ctx.succeeded(first), "unexpected status", f"the first import answered "
                f"{first.status}")
     original = first.json_object()
     _completed(ctx, original, "the first import")
     replay = send_batch(ctx, ctx.endpoint, body, headers={"Idempotency-Key": key})
-    ctx.expect(replay.status == 200, "replay refused",
+    ctx.expect(ctx.succeeded(replay), "replay refused",
                f"the replay with the same key and body answered {replay.status}")
     again = replay.json_object()
     job_a, job_b = result_data(original).get("job_id"), result_data(again).get("job_id")
@@ -157,7 +157,7 @@ def idempotency_key_reuse_conflict(ctx: CheckContext) -> None:
     first_rows, other_rows = _fresh_rows(ctx, 1), _fresh_rows(ctx, 1)
     key = _key(ctx, "reuse")
     first = send_batch(ctx, ctx.endpoint, {"rows": first_rows}, headers={"Idempotency-Key": key})
-    ctx.expect(first.status == 200, "unexpected status", f"the first import answered "
+    ctx.expect(ctx.succeeded(first), "unexpected status", f"the first import answered "
                f"{first.status}")
     second = send_batch(ctx, ctx.endpoint, {"rows": other_rows},
                         headers={"Idempotency-Key": key})

@@ -73,7 +73,7 @@ def bulk_create_echo(ctx: CheckContext) -> None:
     """``created`` equals the contacts sent, each echoed with a UUID ``id`` in order."""
     items = ctx.session.contacts(ctx.endpoint, 3)
     exchange = send_batch(ctx, ctx.endpoint, {"contacts": items})
-    ctx.expect(exchange.status == ctx.endpoint.success_status, "unexpected status",
+    ctx.expect(ctx.succeeded(exchange), "unexpected status",
                f"3 valid contacts answered {exchange.status}")
     data = result_data(exchange.json_object())
     created, echoed = data.get("created"), data.get("contacts")
@@ -100,7 +100,7 @@ def bulk_created_contacts_exist(ctx: CheckContext) -> None:
     """Every contact reported created exists: adding its id to a list is accepted."""
     items = ctx.session.contacts(ctx.endpoint, 3)
     exchange = send_batch(ctx, ctx.endpoint, {"contacts": items})
-    ctx.expect(exchange.status == ctx.endpoint.success_status, "unexpected status",
+    ctx.expect(ctx.succeeded(exchange), "unexpected status",
                f"3 valid contacts answered {exchange.status}")
     echoed = result_data(exchange.json_object()).get("contacts")
     ids = [c.get("id") for c in echoed if isinstance(c, dict)] if isinstance(echoed, list) else []
@@ -109,6 +109,6 @@ def bulk_created_contacts_exist(ctx: CheckContext) -> None:
                "contacts created")
     lists = ctx.session.catalog.endpoint(LIST)
     added = send_batch(ctx, lists, {"contact_ids": ids}, path_params={"id": ctx.target.lists[0]})
-    ctx.expect(added.status == lists.success_status, "created contact does not exist",
+    ctx.expect(ctx.succeeded(added, lists), "created contact does not exist",
                f"adding the {len(ids)} ids bulk create returned to a list answered "
                f"{added.status}: {added.json() if added.status == 400 else ''}", added)

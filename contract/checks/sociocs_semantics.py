@@ -65,7 +65,7 @@ def sociocs_upsert_clears_left_out_fields(ctx: CheckContext) -> None:
                        ({"records": [{"phone_number": record["phone_number"]}]},
                         "updating it with the phone number alone")):
         exchange = send_batch(ctx, ctx.endpoint, body)
-        ctx.expect(exchange.status == ctx.endpoint.success_status, "unexpected status",
+        ctx.expect(ctx.succeeded(exchange), "unexpected status",
                    f"{what} answered {exchange.status}", exchange)
     inspector = ctx.session.inspector(ctx.target.name)
     assert inspector is not None
