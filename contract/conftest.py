@@ -20,6 +20,7 @@ import pytest
 
 from bulkbench.errors import BulkbenchError
 from contract.catalog import default_catalog
+from contract.checks import CHECKS
 from contract.plan import (
     PlannedCheck,
     known_checks,
@@ -142,11 +143,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Schemathesis first, then the checks; each in plan order."""
+    """Schemathesis first, then the checks, each in plan order; the checks that exhaust a
+    rate limit last of all, so that no other check meets the window they spent."""
     def kind(item: pytest.Item) -> int:
         callspec = getattr(item, "callspec", None)
         planned = callspec.params.get("planned") if callspec is not None else None
-        return 0 if isinstance(planned, PlannedCheck) and planned.kind == "schemathesis" else 1
+        if not isinstance(planned, PlannedCheck):
+            return 1
+        if planned.kind == "schemathesis":
+            return 0
+        return 2 if "throttle" in CHECKS[planned.check].needs else 1
     items.sort(key=kind)
 
 
