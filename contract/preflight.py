@@ -35,8 +35,9 @@ class TargetUnreachable(BulkbenchError):
     exit_code = 1
 
     def __init__(self, provider: str, host: str, error: str) -> None:
-        super().__init__(f"{provider} at {host} is unreachable: {error} (nothing was "
-                         "tested: the run is incomplete)")
+        #: the provider, its host and the error, in one line.
+        self.summary = f"{provider} at {host} is unreachable: {error}"
+        super().__init__(f"{self.summary} (nothing was tested: the run is incomplete)")
         self.provider = provider
         self.host = host
         self.error = error

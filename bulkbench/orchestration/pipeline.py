@@ -167,8 +167,7 @@ def _preflight(targets: dict[str, Target]) -> dict[str, str]:
             try:
                 preflight(target.provider, target.base_url)
             except TargetUnreachable as exc:
-                unreachable[target.provider] = (f"{exc.provider} at {exc.host} is "
-                                                f"unreachable: {exc.error}")
+                unreachable[target.provider] = exc.summary
     return unreachable
 
 
