@@ -208,7 +208,7 @@ def _expected_field(request: CaseRequest, endpoint: Endpoint, holds: Mapping[str
 
 def _lookup(ctx: CheckContext, item: Mapping[str, Any], body: Any,
             request: CaseRequest, stored: StoredContact) -> list[dict[str, Any]]:
-    inspector = ctx.session.inspector(ctx.target.name)
+    inspector = ctx.session.reader(ctx.target.name)
     assert inspector is not None
     provider = ctx.target.name
     keys = ctx.endpoint.identity_keys
@@ -322,9 +322,10 @@ def run_case(ctx: CheckContext, case: Case) -> CaseOutcome:
             add(Mismatch("row_errors", f"row errors {sorted(got, key=str)}, expected "
                                        f"{sorted(wanted_rows)}"))
     if expected.stored:
-        if ctx.session.inspector(ctx.target.name) is None:
+        if ctx.session.reader(ctx.target.name) is None:
             outcome.unverified["stored"] = ("stored contacts cannot be read back from this "
-                                            "provider (no documented read endpoint)")
+                                            "provider (no documented read endpoint; name "
+                                            "one in [provider.readback] of --config)")
         else:
             _compare_stored(ctx, prep, body, outcome)
     return outcome

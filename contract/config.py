@@ -21,6 +21,7 @@ from bulkbench.errors import BulkbenchError
 from contract.assumptions import ASSUMPTIONS
 from contract.assumptions import problem as assumption_problem
 from contract.catalog import Catalog, default_catalog
+from contract.readback import readback_problem
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -59,6 +60,7 @@ _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
     "webhook_secret_env": str,
     "webhook_public_url": str,
     "assumptions": dict,
+    "readback": dict,
 }
 
 
@@ -94,6 +96,8 @@ class ProviderConfig:
     webhook_secret_env: str | None = None
     webhook_public_url: str | None = None
     assumptions: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[provider.readback]``: how to read stored contacts back (``contract.readback``).
+    readback: Mapping[str, str] = field(default_factory=dict)
 
     def api_key(self, role: str = "full", environ: Mapping[str, str] | None = None) -> str | None:
         """The key for ``role`` from its environment variable, or None when unset."""
@@ -160,6 +164,11 @@ def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> Provide
         wrong = assumption_problem(name, key, value)
         if wrong:
             raise ConfigError(f"{path}: {name}.assumptions.{key}: {wrong}")
+    readback = table.get("readback", {})
+    for key, value in readback.items():
+        wrong = readback_problem(key, value)
+        if wrong:
+            raise ConfigError(f"{path}: {name}.readback.{key}: {wrong}")
     base_url = table.get("base_url")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{path}: {name}.base_url: expected an http:// or https:// URL")
@@ -180,6 +189,7 @@ def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> Provide
         webhook_secret_env=table.get("webhook_secret_env"),
         webhook_public_url=table.get("webhook_public_url"),
         assumptions=dict(assumptions),
+        readback=dict(readback),
     )
 
 

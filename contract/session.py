@@ -18,6 +18,7 @@ import httpx
 from contract.catalog import Catalog, Endpoint
 from contract.client import ContractClient, TargetHealth
 from contract.inspection import SandboxInspector
+from contract.readback import ContactReader, HttpReadback
 from contract.target import Target
 from contract.webhook_receiver import WebhookReceiver
 from generators import MAX_INDEX, ContactRun
@@ -70,6 +71,17 @@ class SuiteSession:
             return None
         return SandboxInspector(target.admin, self.http, target.timeout)
 
+    def reader(self, provider: str) -> ContactReader | None:
+        """How stored contacts are read back: the sandbox's inspection routes, else the
+        read endpoint the provider config names (``[provider.readback]``), else None."""
+        inspector = self.inspector(provider)
+        if inspector is not None:
+            return inspector
+        target = self.targets[provider]
+        if target.config is not None and target.config.readback:
+            return HttpReadback(self.client(provider), target.config.readback)
+        return None
+
     def receiver(self, target: Target) -> WebhookReceiver | None:
         if target.webhook is None:
             return None
@@ -91,6 +103,8 @@ class SuiteSession:
             return bool(target.other_lists)
         if what == "inspection":
             return target.admin is not None
+        if what == "readback":
+            return self.reader(target.name) is not None
         if what == "webhook":
             return target.webhook is not None
         if what == "websocket":

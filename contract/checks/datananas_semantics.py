@@ -41,15 +41,15 @@ def _flag(ctx: CheckContext, word: str) -> str:
 
 
 def _stored(ctx: CheckContext, email: str) -> dict[str, Any]:
-    inspector = ctx.session.inspector(ctx.target.name)
-    assert inspector is not None
-    found = inspector.contacts(ctx.target.name, email=email)
+    reader = ctx.session.reader(ctx.target.name)
+    assert reader is not None
+    found = reader.contacts(ctx.target.name, email=email)
     ctx.expect(len(found) == 1, "contact stored twice" if found else "contact not stored",
                f"{len(found)} contacts stored with email {email}")
     return found[0]
 
 
-@check(group="semantics", endpoints=_ONLY_BULK, needs=("inspection", "list"),
+@check(group="semantics", endpoints=_ONLY_BULK, needs=("readback", "list"),
        doc=("When true, existing contacts will be moved to the list passed in parameter",))
 def datananas_move_existing_to_list(ctx: CheckContext) -> None:
     """With moveExistingToList=true an existing contact leaves its other lists."""
@@ -66,7 +66,7 @@ def datananas_move_existing_to_list(ctx: CheckContext) -> None:
                f"{lists} (it was in {first})", ctx.client.last)
 
 
-@check(group="semantics", endpoints=_ONLY_BULK, needs=("inspection",),
+@check(group="semantics", endpoints=_ONLY_BULK, needs=("readback",),
        doc=("When true, existing contact owner will be replaced by the owner field",))
 def datananas_replace_owner(ctx: CheckContext) -> None:
     """replaceOwner=true replaces an existing contact's owner; without it the owner stays."""

@@ -69,7 +69,7 @@ def import_tags_applied(ctx: CheckContext) -> None:
     case = ctx.case
     assert case is not None
     request = case.request(ctx.seed, run_tag=ctx.run_tag)
-    inspector = ctx.session.inspector(ctx.target.name)
+    inspector = ctx.session.reader(ctx.target.name)
     if inspector is None:
         ctx.skip("the answer is right; the rows' tags cannot be read back from this provider "
                  "(no documented read endpoint)")
@@ -137,7 +137,7 @@ def idempotent_replay(ctx: CheckContext) -> None:
                f"the replay answered job_id {job_b!r}, the original {job_a!r}")
     ctx.expect(again == original, "replay differs from the original",
                f"original {original}\nreplay   {again}")
-    inspector = ctx.session.inspector(ctx.target.name)
+    inspector = ctx.session.reader(ctx.target.name)
     if inspector is not None:
         for row in rows:
             found = inspector.contacts(ctx.target.name, email=row["email"])
@@ -161,7 +161,7 @@ def idempotency_key_reuse_conflict(ctx: CheckContext) -> None:
                f"{first.status}")
     second = send_batch(ctx, ctx.endpoint, {"rows": other_rows},
                         headers={"Idempotency-Key": key})
-    inspector = ctx.session.inspector(ctx.target.name)
+    inspector = ctx.session.reader(ctx.target.name)
     if inspector is not None:
         stored = inspector.contacts(ctx.target.name, email=other_rows[0]["email"])
         ctx.require(not stored, "another body imported under a used key",

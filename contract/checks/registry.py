@@ -58,8 +58,9 @@ NEEDS = {
     "other_workspace_key": "a key of another workspace (other_workspace_key_env in --config)",
     "list": "a list of the key's workspace (list_id in --config)",
     "other_list": "a list of another workspace (other_workspace_list_id in --config)",
-    "inspection": "a way to read stored contacts back (only the sandbox has one; "
-                  "the providers document no read endpoint)",
+    "inspection": "the sandbox's inspection routes (quotas, list members, deliveries)",
+    "readback": "a way to read stored contacts back: the sandbox, or a read endpoint "
+                "named in [provider.readback] of --config (the providers document none)",
     "webhook": "a webhook registration the harness can receive (webhook_secret_env and "
                "webhook_public_url in --config, and --webhook-listen)",
     "websocket": "the progress WebSocket URL",

@@ -38,7 +38,7 @@ def sociocs_phone_number_cc(ctx: CheckContext) -> None:
     enforce_case(ctx)
     case = ctx.case
     assert case is not None
-    inspector = ctx.session.inspector(ctx.target.name)
+    inspector = ctx.session.reader(ctx.target.name)
     if inspector is None:
         ctx.skip("the answer is right; the stored numbers cannot be read back from this "
                  "provider (no documented read endpoint)")
@@ -53,7 +53,7 @@ def sociocs_phone_number_cc(ctx: CheckContext) -> None:
                    f"stored under {full}")
 
 
-@check(group="semantics", endpoints=is_endpoint(UPSERT), needs=("inspection",),
+@check(group="semantics", endpoints=is_endpoint(UPSERT), needs=("readback",),
        doc=("all information gets overwritten, including all extra fields",),
        note="NOTES S8: a field left out of the update is cleared")
 def sociocs_upsert_clears_left_out_fields(ctx: CheckContext) -> None:
@@ -67,7 +67,7 @@ def sociocs_upsert_clears_left_out_fields(ctx: CheckContext) -> None:
         exchange = send_batch(ctx, ctx.endpoint, body)
         ctx.expect(ctx.succeeded(exchange), "unexpected status",
                    f"{what} answered {exchange.status}", exchange)
-    inspector = ctx.session.inspector(ctx.target.name)
+    inspector = ctx.session.reader(ctx.target.name)
     assert inspector is not None
     found = inspector.contacts(ctx.target.name, phone=str(record["phone_number"]))
     ctx.expect(len(found) == 1, "contact not stored once",
