@@ -90,15 +90,18 @@ def preflight(provider: str, base_url: str, *, timeout: float = PREFLIGHT_TIMEOU
 def remote_targets(providers: Sequence[str], base_url: str | None,
                    config: Path | None) -> dict[str, str]:
     """``{provider: base URL}`` of the chosen providers that are not the sandbox (the
-    given ``--base-url``, else the config's ``base_url``)."""
+    given ``--base-url``, else the config's ``base_url``). An unknown provider or a URL
+    that is not http(s) is left out: the command refuses those itself (exit 2)."""
     from contract.catalog import default_catalog
     from contract.config import load_config
 
-    cfg = load_config(config, default_catalog())
+    catalog = default_catalog()
+    known = {p.name for p in catalog.providers}
+    cfg = load_config(config, catalog)
     found: dict[str, str] = {}
     for name in providers:
         url = base_url or cfg.provider(name).base_url
-        if url:
+        if name in known and url and url.startswith(("http://", "https://")):
             found[name] = url
     return found
 

@@ -122,3 +122,13 @@ def test_any_http_answer_is_reachable(tmp_path: Path) -> None:
 
     with start_sandbox(tmp_path / "sb") as sandbox:
         preflight("sociocs", sandbox.base_url("sociocs") + "/no/such/path")  # a 404 is fine
+
+
+@pytest.mark.parametrize("argv", [["--provider", "nope"],
+                                  ["--provider", "sociocs", "--base-url", "ftp://127.0.0.1:9"]])
+def test_usage_errors_of_load_come_before_the_preflight(argv: list[str], refused: str) -> None:
+    if "--base-url" not in argv:
+        argv = [*argv, "--base-url", refused]
+    done = run_bulkbench("load", *argv, timeout=100, env=KEY)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "unreachable" not in done.stderr
