@@ -1,0 +1,117 @@
+"""Edge cases whose outcome the documentation leaves to the provider.
+
+For these the spec's expected outcome is one reading among several the pages allow
+(NOTES names each). A provider that answers otherwise passes when what must hold under
+every reading holds:
+
+- refused (4xx): the answer is in the documented envelope (checked before) and nothing of
+  the request was stored, where contacts can be read back;
+- accepted (2xx): the answer is a JSON object and, where it carries counts, they add up
+  (an import's created + updated + skipped is the number of rows, and every row error
+  names one of them; a bulk create's ``created`` is the number of contacts).
+
+Anything else about such a case is still checked by the checks that own it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contract.checks.registry import CheckContext
+from contract.exchange import Exchange
+from contract.requests import result_data
+from generators import Case
+
+__all__ = ["Family", "family_of", "tolerated"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of case whose outcome the documentation leaves open."""
+
+    name: str
+    why: str
+    selects: Callable[[Case], bool]
+
+
+def _short(case: Case) -> str:
+    return case.name[len(case.endpoint) + 1:]
+
+
+FAMILIES = (
+    Family("malformed import row", "NOTES L11: a row that breaks the row schema may reject "
+           "the request (400) or be reported as a row error",
+           lambda c: c.endpoint == "leadlex.import_contacts"
+           and "A JSON row that breaks" in c.expected.source),
+    Family("format strictness", "NOTES L28: validators disagree on email and URI formats",
+           lambda c: 'is not a "email"' in c.expected.source
+           or 'is not a "uri"' in c.expected.source),
+    Family("email case", "NOTES L18/D5: the pages do not say whether emails match "
+           "case-insensitively", lambda c: _short(c).endswith("email_other_case")),
+    Family("rows and csv", "NOTES L17: 'Provide either rows or csv' does not say what both get",
+           lambda c: _short(c) == "rows_and_csv"),
+    Family("csv dialect", "NOTES L27: no CSV dialect is documented (BOM, blank lines, "
+           "delimiter, ragged or unparseable lines)",
+           lambda c: _short(c) in ("csv_bom", "csv_blank_lines", "csv_semicolon_delimiter",
+                                   "csv_ragged_rows", "csv_unparseable_line")),
+)
+
+
+def family_of(case: Case) -> Family | None:
+    """The open point ``case`` belongs to, when its outcome is one the docs leave open."""
+    if case.expected.basis == "documented":
+        return None
+    return next((f for f in FAMILIES if f.selects(case)), None)
+
+
+def _rows(ctx: CheckContext, case: Case) -> list[Any]:
+    request = case.request(ctx.seed, run_tag=ctx.run_tag)
+    if request.items is not None:
+        return list(request.items)
+    body = request.body
+    field = ctx.endpoint.batch_field
+    items = body.get(field) if isinstance(body, dict) and field else None
+    return list(items) if isinstance(items, list) else []
+
+
+def _stored_any(ctx: CheckContext, case: Case, rows: list[Any]) -> list[str]:
+    reader = ctx.session.reader(ctx.target.name)
+    request = case.request(ctx.seed, run_tag=ctx.run_tag)
+    if reader is None or not request.setup.empty:
+        return []
+    found = []
+    for row in rows:
+        email = row.get("email") if isinstance(row, dict) else None
+        if isinstance(email, str) and email and reader.contacts(ctx.target.name, email=email):
+            found.append(email)
+    return found
+
+
+def tolerated(ctx: CheckContext, case: Case, exchange: Exchange) -> str | None:
+    """None when ``exchange`` is an answer the docs allow for ``case`` and what must hold
+    under every reading holds; else what breaks it."""
+    status = exchange.status or 0
+    rows = _rows(ctx, case)
+    if 400 <= status < 500:
+        stored = _stored_any(ctx, case, rows)
+        return (f"refused with {status}, yet {len(stored)} of its contacts were stored "
+                f"({', '.join(stored[:3])})") if stored else None
+    if not 200 <= status < 300:
+        return f"answered {status}"
+    data = result_data(exchange.json())
+    counts = [data.get(k) for k in ("created_count", "updated_count", "skipped_count")]
+    if ctx.endpoint.name == "import_contacts" and data.get("status") == "completed":
+        numbers_of = [c for c in counts if isinstance(c, int)]
+        if len(numbers_of) != len(counts) or sum(numbers_of) != len(rows):
+            return (f"created/updated/skipped {counts} do not add up to the {len(rows)} rows "
+                    "sent")
+        errors = data.get("errors") or []
+        numbers = [e.get("row_number") for e in errors if isinstance(e, dict)]
+        if any(not isinstance(n, int) or not 1 <= n <= len(rows) for n in numbers):
+            return f"row errors name rows {numbers} of {len(rows)}"
+    created = data.get("created")
+    if ctx.endpoint.name == "bulk_create" and isinstance(created, int) and created != len(rows):
+        return f"created {created} of {len(rows)} contacts sent"
+    return None
