@@ -152,6 +152,13 @@ _add("phone_separators", str, "NOTES S6",
 
 # ---------------------------------------------------------------- Datananas
 
+_add("field_names", dict, "NOTES D1",
+     "the provider's names of the contact fields the page lists without a name: a table "
+     "of spec name = provider name (e.g. firstName = \"first_name\")", _const({}),
+     providers=("datananas",))
+_add("query_names", dict, "NOTES D3",
+     "the names of the two boolean query flags: a table of spec name = provider name "
+     "(moveExistingToList, replaceOwner)", _const({}), providers=("datananas",))
 _add("websocket_url", str, "NOTES D6", "the progress WebSocket's URL", _websocket_url,
      providers=("datananas",))
 _add("websocket_auth", str, "NOTES D6",
@@ -189,6 +196,8 @@ def problem(provider: str, key: str, value: Any) -> str | None:
         return "expected a JSON pointer ('' or starting with '/')"
     if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
         return "expected a list of non-empty strings"
+    if isinstance(value, dict) and not all(isinstance(v, str) and v for v in value.values()):
+        return "expected a table of names (spec name = \"provider name\")"
     return None
 
 

@@ -23,6 +23,7 @@ import orjson
 from contract.catalog import AuthScheme
 from contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
 from contract.failures import ProviderProblem, TargetUnreachable
+from contract.wire_names import WireNames
 
 __all__ = ["MAX_RESPONSE_BYTES", "UNREACHABLE_AFTER", "ContractClient", "TargetHealth"]
 
@@ -87,6 +88,8 @@ class ContractClient:
         self._http = http or httpx.Client(follow_redirects=False, trust_env=False)
         self._own_http = http is None
         self.last: Exchange | None = None
+        #: the provider's own names of fields and flags its page leaves unnamed.
+        self.wire: WireNames | None = None
 
     def close(self) -> None:
         if self._own_http:
@@ -125,6 +128,13 @@ class ContractClient:
              params: Mapping[str, Any] | None = None, timeout: float | None = None,
              body_note: str | None = None) -> Exchange:
         """Send one request; the :class:`Exchange` (also kept as ``self.last``)."""
+        if self.wire:
+            if json is not _UNSET:
+                json = self.wire.json(method, path, json)
+            elif content is not None:
+                content = self.wire.content(method, path, content)
+            if params:
+                params = self.wire.params(params)
         url = self.url(path)
         if params:
             query = {k: ("true" if v is True else "false" if v is False else str(v))

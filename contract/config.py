@@ -152,7 +152,22 @@ def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Conf
         providers[name] = _provider_config(path, name, table)
     for name in known - providers.keys():
         providers[name] = Config({}).provider(name)
+    for name, pconf in providers.items():
+        _check_names(path, catalog, name, pconf.assumptions)
     return Config(providers, path)
+
+
+def _check_names(path: Path, catalog: Catalog, name: str, assumptions: Mapping[str, Any]
+                 ) -> None:
+    """The spec names ``field_names`` and ``query_names`` rename must exist in the spec."""
+    provider = catalog.provider(name)
+    known = {"field_names": {f for ep in provider.endpoints for f in ep.item_fields},
+             "query_names": {q for ep in provider.endpoints for q in ep.query_params}}
+    for key, names in known.items():
+        unknown = sorted(set(assumptions.get(key, {})) - names)
+        if unknown:
+            raise ConfigError(f"{path}: {name}.assumptions.{key}: {', '.join(unknown)}: not "
+                              f"in the spec (known: {', '.join(sorted(names))})")
 
 
 def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> ProviderConfig:

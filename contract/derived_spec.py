@@ -70,7 +70,40 @@ def _body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | No
     return _component(doc, media["schema"])
 
 
+def _rename(doc: dict[str, Any], provider: Provider, settled: Settled) -> None:
+    """The provider's own names of item fields and query flags (``field_names``,
+    ``query_names``) in place of the spec's."""
+    fields: Mapping[str, str] = settled.get("field_names") or {}
+    flags: Mapping[str, str] = settled.get("query_names") or {}
+    renamed: set[int] = set()
+    for ep in provider.endpoints:
+        op = doc["paths"][ep.path][ep.method.lower()]
+        for param in op.get("parameters", ()):
+            param = _component(doc, param)
+            if param.get("in") == "query" and param.get("name") in flags:
+                param["name"] = flags[param["name"]]
+        schema = _body_schema(doc, op)
+        if not fields or schema is None or ep.batch_field is None:
+            continue
+        body = _component(doc, op["requestBody"])
+        for media in body.get("content", {}).values():  # examples speak the spec's names
+            media.pop("examples", None)
+            media.pop("example", None)
+        array = _component(doc, schema["properties"][ep.batch_field])
+        item = _component(doc, array.get("items", {}))
+        if id(item) in renamed:
+            continue
+        renamed.add(id(item))
+        item["properties"] = {fields.get(k, k): v
+                              for k, v in item.get("properties", {}).items()}
+        if "required" in item:
+            item["required"] = [fields.get(k, k) for k in item["required"]]
+        for key in ("example", "examples"):
+            item.pop(key, None)
+
+
 def _settled(doc: dict[str, Any], provider: Provider, settled: Settled) -> None:
+    _rename(doc, provider, settled)
     status = settled.get("success_status")
     envelope = any(key in settled and settled[key] != ASSUMPTIONS[key].default(provider)
                    for key in ENVELOPE_KEYS)

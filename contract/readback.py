@@ -87,4 +87,6 @@ class HttpReadback:
                                   f"GET {path} answered {exchange.status}", exchange)
         found = resolve(exchange.json(), self.config.get("items_pointer", ""))
         items = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
-        return [{"data": item} for item in items if isinstance(item, dict)]
+        wire = self.client.wire
+        return [{"data": wire.stored(item) if wire else item}
+                for item in items if isinstance(item, dict)]

@@ -86,6 +86,10 @@ def send_with_progress(ctx: CheckContext, endpoint: Endpoint, body: bytes, *,
     assert target.websocket_url is not None
     token = target.keys["full"]
     url = ctx.client.url(path_of(endpoint))
+    wire = ctx.client.wire
+    if wire:
+        body = wire.content(endpoint.method, url, body)
+        params = wire.params(params) if params else params
     if params:
         query = {k: ("true" if v is True else "false" if v is False else str(v))
                  for k, v in params.items()}

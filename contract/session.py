@@ -21,6 +21,7 @@ from contract.inspection import SandboxInspector
 from contract.readback import ContactReader, HttpReadback
 from contract.target import Target
 from contract.webhook_receiver import WebhookReceiver
+from contract.wire_names import WireNames
 from generators import MAX_INDEX, ContactRun
 
 __all__ = ["OWN_CONTACTS_START", "SuiteSession"]
@@ -50,6 +51,9 @@ class SuiteSession:
             client = self._clients[provider] = ContractClient(
                 target.base_url, auth=auth, keys=target.keys, timeout=target.timeout,
                 health=TargetHealth(), http=self.http)
+            wire = WireNames(target.provider.endpoints, target.assumed("field_names"),
+                             target.assumed("query_names"))
+            client.wire = wire if wire else None
         return client
 
     def throttle_client(self, provider: str) -> ContractClient | None:
