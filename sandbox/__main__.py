@@ -1,6 +1,8 @@
 """``python -m sandbox``: the sandbox server without the rest of the CLI (used by
 ``sandbox.process`` to start it quickly as a subprocess). Same options as
-``bulkbench serve``, plus ``--remove-data-on-exit``.
+``bulkbench serve`` (``--variant NAME``, ``--assumptions FILE``, the connection guard's
+``--header-timeout``, ``--body-timeout``, ``--max-connections`` among them), plus
+``--remove-data-on-exit``.
 
 Started by ``sandbox.process`` it stops (SIGTERM to itself) once its parent is gone, even
 one killed outright (``bulkbench.child_processes.watch_parent``). With
@@ -55,6 +57,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from sandbox import faults
+    from sandbox.assumed import resolve
     from sandbox.providers import load_plugins
     from sandbox.server import run
     from sandbox.settings import SandboxSettings, parse_options, parse_rate_limit
@@ -74,6 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--webhook-max-attempts", type=int, default=5)
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--option", action="append", default=[])
+    parser.add_argument("--variant", default=None,
+                        help="Serve a shipped variant's readings of the open points "
+                             "(sandbox/variants/NAME.toml, e.g. alt).")
+    parser.add_argument("--assumptions", action="append", default=[], type=Path,
+                        help="A provider-config TOML whose [provider.assumptions] the sandbox "
+                             "serves (repeatable; wins over --variant, key by key).")
+    parser.add_argument("--header-timeout", type=float,
+                        default=SandboxSettings.header_timeout_seconds,
+                        help="Seconds a connection may take to send a request's headers.")
+    parser.add_argument("--body-timeout", type=float,
+                        default=SandboxSettings.body_timeout_seconds,
+                        help="Seconds from a request's headers to its body's last byte.")
+    parser.add_argument("--max-connections", type=int,
+                        default=SandboxSettings.max_connections,
+                        help="Open connections; one more is answered 503 and closed.")
     parser.add_argument("--remove-data-on-exit", action="store_true",
                         help="Remove --data when stopped or orphaned (a temporary folder).")
     args = parser.parse_args(argv)
@@ -84,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 1
     try:
         load_plugins()
+        assumptions, files = resolve(args.variant, args.assumptions)
         settings = SandboxSettings(
             host=args.host, port=args.port, data_dir=args.data,
             rate_limit=parse_rate_limit(args.rate_limit), latency_ms=args.latency,
@@ -91,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             webhook_url=args.webhook_url,
             webhook_secret=args.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None,
             webhook_max_attempts=args.webhook_max_attempts, log_level=args.log_level,
-            extra=parse_options(args.option))
+            header_timeout_seconds=args.header_timeout,
+            body_timeout_seconds=args.body_timeout, max_connections=args.max_connections,
+            extra=parse_options(args.option), assumptions=assumptions, variant=args.variant,
+            assumption_files=files)
         code = run(settings)
         return code
     except SandboxError as exc:

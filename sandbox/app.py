@@ -3,8 +3,9 @@
 Each provider of the catalog is mounted at ``/<provider>`` (``/leadlex``, ``/datananas``,
 ``/sociocs``): its base URL is ``http://HOST:PORT/<provider>`` and the spec's paths hang
 below it. The inspection API is at ``/_sandbox`` (``sandbox/inspect.py``). Anything not
-found (404), or a method a path does not serve (405 with ``Allow``), is answered in the
-provider's envelope with a code its spec allows (NOTES.md X5); every response carries
+found (404), or a method a path does not serve (405 with ``Allow``; or 404 like an unknown
+path where ``unsupported_method_status`` says so), is answered in the provider's envelope
+with a code its spec allows (NOTES.md X5); every response carries
 ``X-Request-ID`` (the client's, when it sent a sane one).
 """
 
@@ -100,6 +101,7 @@ def create_app(settings: SandboxSettings | None = None, *, catalog: Catalog | No
         for plugin in sandbox.plugins_of(provider.name):
             provider_routes.extend(endpoint_route(sandbox, spec) for spec in plugin.endpoints)
             provider_routes.extend(plugin.routes)
+            provider_routes.extend(make(sandbox) for make in plugin.route_factories)
         routes.append(Mount(f"/{provider.name}",
                             app=Router(provider_routes, redirect_slashes=False)))
     routes.append(Mount(ADMIN_PREFIX, app=admin_app(sandbox)))
@@ -117,6 +119,10 @@ def create_app(settings: SandboxSettings | None = None, *, catalog: Catalog | No
         provider = next((p for p in catalog.providers if p.name == first), None)
         if provider is None:
             return render_error("leadlex", status, code, message, None, headers)
+        if status == 405 and sandbox.assumed(provider.name, "unsupported_method_status") == 404:
+            # answered like an unknown path: no Allow (NOTES X5, unsupported_method_status)
+            status, message = 404, "Not found"
+            headers.pop("Allow", None)
         if status in (404, 405):
             code = _no_operation_code(provider)
         return error_response(sandbox, provider, None,

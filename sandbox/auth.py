@@ -20,7 +20,7 @@ import secrets
 import sqlite3
 import string
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from contract.catalog import AuthScheme, Provider
@@ -40,6 +40,9 @@ KEY_ROLES = tuple(WORKSPACES)
 
 _ALPHABET = string.ascii_lowercase + string.digits
 
+#: a provider → (every scope, the read-only scopes) of its keys.
+ScopesOf = Callable[[Provider], tuple[frozenset[str], frozenset[str]]]
+
 
 @dataclass(frozen=True)
 class ApiKey:
@@ -57,9 +60,12 @@ class ApiKey:
                 "workspace": self.workspace}
 
 
-def provider_scopes(provider: Provider) -> tuple[frozenset[str], frozenset[str]]:
-    """(every scope, the read-only scopes) of a provider, from its endpoints' required scopes."""
-    write = {ep.required_scope for ep in provider.endpoints if ep.required_scope}
+def provider_scopes(provider: Provider, write_scopes: Iterable[str] | None = None
+                    ) -> tuple[frozenset[str], frozenset[str]]:
+    """(every scope, the read-only scopes) of a provider, from its endpoints' required scopes
+    (or ``write_scopes``: the names the sandbox serves, ``Sandbox.required_scope``)."""
+    write = (set(write_scopes) if write_scopes is not None else
+             {ep.required_scope for ep in provider.endpoints if ep.required_scope})
     if not write:
         write = {"write"}
     read = {s.replace("write", "read") if "write" in s else f"{s}:read" for s in write}
@@ -116,18 +122,30 @@ class KeyRing:
 
     @classmethod
     def load_or_create(cls, conn: sqlite3.Connection, providers: Iterable[Provider],
-                       seed: int | None) -> KeyRing:
-        """The keys stored in the database; providers without keys get their three now."""
+                       seed: int | None, scopes_of: ScopesOf = provider_scopes) -> KeyRing:
+        """The keys stored in the database; providers without keys get their three now.
+
+        A key's scopes follow its role and ``scopes_of`` (the scope names served): a data
+        folder reopened with another ``required_scope`` has its keys' scopes renamed."""
+        providers = list(providers)
+        by_provider = {p.name: scopes_of(p) for p in providers}
         ring = cls()
-        for key, prov, ws, role, scopes in conn.execute(
-                "SELECT key, provider, workspace, role, scopes FROM api_keys"):
-            ring.add(ApiKey(key, prov, ws, role, frozenset(filter(None, scopes.split(" ")))))
+        for key, prov, ws, role, stored in conn.execute(
+                "SELECT key, provider, workspace, role, scopes FROM api_keys").fetchall():
+            have = frozenset(filter(None, stored.split(" ")))
+            if prov in by_provider and role in WORKSPACES:
+                want = by_provider[prov][1 if role == "read_only" else 0]
+                if want != have:
+                    conn.execute("UPDATE api_keys SET scopes = ? WHERE key = ?",
+                                 (" ".join(sorted(want)), key))
+                    have = want
+            ring.add(ApiKey(key, prov, ws, role, have))
         now = time.time()
         for provider in providers:
             if ring.of(provider.name):
                 continue
             scheme = provider.auth_schemes[0] if provider.auth_schemes else None
-            every, read_only = provider_scopes(provider)
+            every, read_only = by_provider[provider.name]
             for role, workspace in WORKSPACES.items():
                 rng = random.Random(f"{seed}:{provider.name}:{role}") if seed is not None else None
                 scopes = read_only if role == "read_only" else every

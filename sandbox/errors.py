@@ -12,11 +12,18 @@ Two kinds of error, on purpose unrelated::
 Handlers raise :class:`SandboxHTTPError`; the request pipeline catches it and calls
 :func:`render_error`. Codes are the generic names of ``GENERIC_CODES``; when a provider's
 spec documents other codes for that status on that endpoint, the documented one is used.
+
+An envelope is the provider's own (``leadlex``: ``{error: {code, message, details}}``,
+``datananas``: ``{reason, message}``, ``sociocs``: ``{status: error, errors: [{msg}]}``),
+or, when the sandbox serves other error pointers (the ``error_*_pointer`` assumptions,
+``sandbox/assumed.py``), the object those JSON pointers describe (:class:`ErrorPointers`):
+``/reason`` and ``/error_description`` give ``{"reason": code, "error_description": message}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -26,6 +33,7 @@ from bulkbench.errors import BulkbenchError
 
 __all__ = [
     "GENERIC_CODES",
+    "ErrorPointers",
     "SandboxError",
     "SandboxHTTPError",
     "error_body",
@@ -64,15 +72,73 @@ class SandboxHTTPError(Exception):
         self.headers = dict(headers) if headers else {}
 
 
-def error_body(envelope: str, code: str, message: str,
-               details: Mapping[str, Any] | None = None, *, with_message: bool = True
-               ) -> dict[str, Any]:
-    """The JSON body of an error in ``envelope`` (``leadlex``, ``datananas``, ``sociocs``).
+@dataclass(frozen=True)
+class ErrorPointers:
+    """Where an error body holds its code, message and details (JSON pointers; '' none)."""
 
-    ``with_message=False`` drops the message (the ``envelope_missing_message`` fault).
+    code: str
+    message: str
+    details: str
+
+
+def _unescape(part: str) -> str:
+    return part.replace("~1", "/").replace("~0", "~")
+
+
+def _put(body: dict[str, Any], pointer: str, value: Any) -> None:
+    """Set ``value`` at ``pointer`` in ``body``, making the objects and arrays on the way
+    (a step followed by a numeric one makes an array)."""
+    parts = [_unescape(p) for p in pointer.split("/")[1:]]
+    here: Any = body
+    for i, step in enumerate(parts):
+        last = i == len(parts) - 1
+        make: Any = None if last else ([] if parts[i + 1].isdigit() else {})
+        if isinstance(here, list):
+            index = int(step) if step.isdigit() else len(here)
+            while len(here) <= index:
+                here.append(None)
+            if last:
+                here[index] = value
+            elif not isinstance(here[index], dict | list):
+                here[index] = make
+            here = here[index]
+        else:
+            if last:
+                here[step] = value
+            elif not isinstance(here.get(step), dict | list):
+                here[step] = make
+            here = here[step]
+
+
+def pointer_body(pointers: ErrorPointers, code: str, message: str,
+                 details: Mapping[str, Any] | None, *, with_message: bool = True,
+                 with_code: bool = True) -> dict[str, Any]:
+    """The error body the pointers describe (a part whose pointer is '' is left out)."""
+    body: dict[str, Any] = {}
+    if pointers.code and with_code:
+        _put(body, pointers.code, code)
+    if pointers.message and with_message:
+        _put(body, pointers.message, message)
+    if pointers.details and details:
+        _put(body, pointers.details, dict(details))
+    return body
+
+
+def error_body(envelope: str, code: str, message: str,
+               details: Mapping[str, Any] | None = None, *, with_message: bool = True,
+               with_code: bool = True, pointers: ErrorPointers | None = None
+               ) -> dict[str, Any]:
+    """The JSON body of an error in ``envelope`` (``leadlex``, ``datananas``, ``sociocs``),
+    or in the shape ``pointers`` describe when given.
+
+    ``with_message=False`` drops the message (the ``envelope_missing_message`` fault),
+    ``with_code=False`` the code (a fault's error without its reason).
     """
+    if pointers is not None:
+        return pointer_body(pointers, code, message, details, with_message=with_message,
+                            with_code=with_code)
     if envelope == "datananas":
-        body: dict[str, Any] = {"reason": code}
+        body: dict[str, Any] = {"reason": code} if with_code else {}
         if with_message:
             body["message"] = message
         return body
@@ -83,7 +149,7 @@ def error_body(envelope: str, code: str, message: str,
                 where = item.get("path") or item.get("field") or ""
                 msgs.append(f"{where}: {item['message']}" if where else str(item["message"]))
         return {"status": "error", "errors": [{"msg": m} for m in msgs] or [{}]}
-    inner: dict[str, Any] = {"code": code}
+    inner: dict[str, Any] = {"code": code} if with_code else {}
     if with_message:
         inner["message"] = message
     if details:
@@ -93,9 +159,10 @@ def error_body(envelope: str, code: str, message: str,
 
 def render_error(envelope: str, status: int, code: str, message: str,
                  details: Mapping[str, Any] | None = None,
-                 headers: Mapping[str, str] | None = None, *, with_message: bool = True
-                 ) -> Response:
-    """A complete JSON error response in the provider's envelope."""
-    body = orjson.dumps(error_body(envelope, code, message, details, with_message=with_message))
+                 headers: Mapping[str, str] | None = None, *, with_message: bool = True,
+                 pointers: ErrorPointers | None = None) -> Response:
+    """A complete JSON error response in the provider's envelope (or ``pointers``' shape)."""
+    body = orjson.dumps(error_body(envelope, code, message, details, with_message=with_message,
+                                   pointers=pointers))
     return Response(body, status_code=status, headers=dict(headers or {}),
                     media_type="application/json")

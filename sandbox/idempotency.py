@@ -4,7 +4,8 @@
   (:data:`IDEMPOTENCY_TTL_SECONDS`); a longer or empty one is a 400.
 - The same key and the same raw body (compared by SHA-256) → the stored response, byte for
   byte, and nothing imported again; the same key with another body → 409
-  ``idempotency_key_reused``.
+  ``idempotency_key_reused`` (the status ``idempotency_conflict_status`` says), or the
+  stored response too where ``idempotency_reuse`` is ``original``.
 - Only a 200 is stored, with :func:`store`, in the same transaction as the import it
   answers. Requests sharing a key are serialized by :class:`KeyLocks`, and the caller takes
   the stored-or-import decision again inside the import's transaction (:func:`lookup`).
@@ -115,17 +116,19 @@ def store(conn: sqlite3.Connection, workspace: str, key: str, body_sha256: str,
 
 
 def replay(call: Call, stored: Stored, body_sha256: str) -> Response:
-    """The stored answer again, or 409 when the body differs from the stored one's."""
-    if stored.body_sha256 != body_sha256 and not call.fault(
-            "leadlex_import_idempotency_body_not_checked"):
-        raise call.error(409, "Idempotency-Key was already used with a different request body",
+    """The stored answer again, or a conflict (409) when the body differs from the stored
+    one's and ``idempotency_reuse`` is ``conflict``."""
+    if stored.body_sha256 != body_sha256 and call.assumed("idempotency_reuse") == "conflict" \
+            and not call.fault("leadlex_import_idempotency_body_not_checked"):
+        raise call.error(int(call.assumed("idempotency_conflict_status")),
+                         "Idempotency-Key was already used with a different request body",
                          {"header": "Idempotency-Key"}, code="idempotency_key_reused")
     response = stored.response
     if call.fault("leadlex_import_replay_new_job_id"):
         data = orjson.loads(response)
         data["data"]["job_id"] = new_job_id()
         response = orjson.dumps(data)
-    return Response(response, 200, media_type="application/json")
+    return Response(response, call.success_status, media_type="application/json")
 
 
 def reset(conn: sqlite3.Connection) -> None:

@@ -6,7 +6,8 @@ The decisions are the spec's (``leadlex.yaml``) and NOTES.md L7-L19, L26:
   ``has_header``, ``mapping``). A JSON row that breaks the row schema was refused with 400 by
   the pipeline; a row without ``full_name`` is a row error ``missing_required_field``; a CSV
   row is checked against the same row schema here and reported per row (``invalid_field``,
-  ``invalid_row``). ``row_number`` is the 1-based position among the data rows.
+  ``invalid_row``). ``row_number`` is the 1-based position among the data rows. The codes
+  are answered as ``row_error_codes`` says (:data:`ROW_ERROR_MEANINGS`).
 - ``tags`` are added to every row's own tags (union). ``update_existing``: a row whose email
   (case-insensitive) or else phone matches a contact of the workspace, the first one stored
   winning, updates it (fields replaced, tags and custom_fields merged) or, when false, is
@@ -42,9 +43,12 @@ from sandbox.storage import INSERT_CONTACT_SQL, ContactRow, norm_email
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
 
-__all__ = ["ImportRows", "RowRules", "row_rules"]
+__all__ = ["ROW_ERROR_MEANINGS", "ImportRows", "RowRules", "row_error_code", "row_rules"]
 
 PROVIDER = "leadlex"
+#: the row problems, in the order of meaning of the ``row_error_codes`` assumption: a
+#: configured list names them in this order (a shorter list: its last code for the rest).
+ROW_ERROR_MEANINGS = ("missing_required_field", "invalid_field", "invalid_row")
 _LOOKUP_CHUNK = 500
 _STATE_KEY = "leadlex_import.rows"
 
@@ -72,6 +76,14 @@ def row_rules(sandbox: Sandbox) -> RowRules:
                                                 validate_formats=True)
         rules = sandbox.state[_STATE_KEY] = RowRules(validator, fields)
     return rules
+
+
+def row_error_code(sandbox: Sandbox, meaning: str) -> str:
+    """The code answered for a row problem of ``meaning`` (``row_error_codes``)."""
+    codes = sandbox.assumed(PROVIDER, "row_error_codes")
+    if meaning not in ROW_ERROR_MEANINGS or not codes:
+        return meaning
+    return str(codes[min(ROW_ERROR_MEANINGS.index(meaning), len(codes) - 1)])
 
 
 # --------------------------------------------------------------------------- matching
@@ -226,7 +238,8 @@ class ImportRows:
         for offset, row in enumerate(rows):
             if isinstance(row, RowProblem):
                 out.errors.append({"row_number": self._row_number(first_index + offset),
-                                   "code": row.code, "message": row.message})
+                                   "code": row_error_code(sandbox, row.code),
+                                   "message": row.message})
                 out.skipped += errors_skip
                 continue
             email, phone = next_keys()

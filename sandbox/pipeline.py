@@ -1,9 +1,13 @@
 """The request pipeline every provider endpoint goes through before its handler.
 
 ``endpoint_route(sandbox, spec)`` turns a plugin's :class:`EndpointSpec` into a Starlette
-route at the catalog's method and path. Its steps, in order: latency → rate limit →
-authentication → scope → boolean query flags (``sandbox/query_flags.py``) → content type →
-body size → JSON → batch limits → schema → handler. Any :class:`SandboxHTTPError` becomes
+route at the catalog's method and path (or the assumed path where the docs leave it open,
+``Sandbox.endpoint_path``). Its steps, in order: latency → rate limit → authentication →
+scope (the assumed name, ``Sandbox.required_scope``) → boolean query flags
+(``sandbox/query_flags.py``) → content type → body size → JSON → the endpoint's
+``prepare`` (the body as the provider reads it) → batch limits → schema → handler. A
+successful answer gets ``Sandbox.success_status``; the Reset style of the rate-limit
+headers is the assumed one (``rate_limit_reset``). Any :class:`SandboxHTTPError` becomes
 an error in the provider's envelope; any other exception is logged and answered 500
 ``internal_error`` as a last resort. The rate-limit headers go on every answer, error or
 not: with ``--rate-limit``, on every endpoint; without it, on the endpoints whose page
@@ -66,7 +70,8 @@ def error_response(sandbox: Sandbox, provider: Provider, endpoint: Endpoint | No
         code = "bad_request"
     headers = {**exc.headers, **(extra_headers or {})}
     return render_error(provider.error_envelope, status, code, exc.message, exc.details,
-                        headers, with_message=not sandbox.fault("error_envelope_missing_message"))
+                        headers, with_message=not sandbox.fault("error_envelope_missing_message"),
+                        pointers=sandbox.error_pointers(provider.name))
 
 
 def generic_problem_error(problems: list[Problem]) -> SandboxHTTPError:
@@ -96,8 +101,9 @@ class _EndpointRunner:
         self.provider = sandbox.catalog.provider(spec.provider)
         self.endpoint = self.provider.endpoint(spec.name)
         self.scheme = self.endpoint.auth
-        self.reset_style = (self.provider.rate_limit.reset if self.provider.rate_limit
-                            else "epoch-seconds")
+        self.scope = sandbox.required_scope(self.endpoint)
+        self.success_status = sandbox.success_status(self.endpoint)
+        self.reset_style = str(sandbox.assumed(self.provider.name, "rate_limit_reset"))
         self.flags = boolean_query_params(self.provider, self.endpoint)
         self.meter = (sandbox.meters.get(self.provider.name)
                       if _page_documents_rate_headers(self.provider, self.endpoint) else None)
@@ -129,7 +135,7 @@ class _EndpointRunner:
             call = Call(sandbox, self.provider, self.endpoint, request, key, body, raw)
             result = await self.spec.handler(call)
             response = (result if isinstance(result, Response)
-                        else json_response(result, self.endpoint.success_status))
+                        else json_response(result, self.success_status))
         except SandboxHTTPError as exc:
             response = error_response(sandbox, self.provider, self.endpoint, exc)
         except orjson.JSONEncodeError:
@@ -177,7 +183,7 @@ class _EndpointRunner:
             status = 403 if sandbox.fault("unknown_key_403") else 401
             what = "Missing API key" if credential is None else "Invalid API key"
             raise SandboxHTTPError(status, GENERIC_CODES[status], what)
-        scope = self.endpoint.required_scope
+        scope = self.scope
         if not key.allows(scope) and not sandbox.fault("read_only_key_can_write"):
             raise SandboxHTTPError(403, "insufficient_permissions",
                                    f"Missing {scope} permission", {"required_scope": scope})
@@ -201,6 +207,8 @@ class _EndpointRunner:
             if sandbox.fault("malformed_json_500"):
                 raise RuntimeError("malformed JSON (fault malformed_json_500)") from None
             raise
+        if self.spec.prepare is not None:
+            body = self.spec.prepare(body, sandbox)
         self._check_batch(body)
         problems = self.validator.problems(body)
         if problems:
@@ -267,5 +275,5 @@ class _EndpointRunner:
 def endpoint_route(sandbox: Sandbox, spec: EndpointSpec) -> Route:
     """The Starlette route serving ``spec`` at its catalog method and path."""
     runner = _EndpointRunner(sandbox, spec)
-    return Route(runner.endpoint.path, runner.__call__, methods=[runner.endpoint.method],
-                 name=spec.key)
+    return Route(sandbox.endpoint_path(runner.endpoint), runner.__call__,
+                 methods=[runner.endpoint.method], name=spec.key)

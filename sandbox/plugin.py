@@ -8,7 +8,7 @@ at module level, named ``plugin``, and declares on it what it serves::
     @plugin.endpoint("bulk_create", max_fault="leadlex_bulk_max_off_by_one")
     async def bulk_create(call: Call) -> Any:
         ...                       # call.body is parsed, size-checked and schema-valid
-        return {"data": ...}      # rendered as JSON with the spec's success status
+        return {"data": ...}      # rendered as JSON with the success status
 
 then adds the module's name to ``PROVIDER_MODULES`` in ``sandbox/providers/__init__.py``
 (the one registration line). Several modules may serve one provider. The endpoint's
@@ -32,8 +32,16 @@ work), ``call.settings`` (``settings.extra`` holds ``--option KEY=VALUE``),
 iterable with a length (``sandbox/batch_chunks.py``), so that a 20 MB body of small items
 is never held as Python objects all at once.
 
+A handler's success answer gets ``call.success_status`` (for a batch endpoint the assumed
+``success_status``, else the spec's). Where the documentation is silent, a handler reads
+the reading it serves with ``call.assumed(KEY)`` (a key of ``contract/assumptions.py``; the
+spec's assumption unless a variant or ``--assumptions`` file settles it otherwise).
+``prepare=`` on ``plugin.endpoint`` gives the parsed body as the provider reads it, before
+the schema (e.g. phone numbers normalised).
+
 Other hooks: ``plugin.route(...)`` for raw Starlette routes under the provider's prefix
-(a WebSocket endpoint), ``plugin.admin_route(...)`` for inspection routes under
+(``plugin.route_factory(fn)``: one built per sandbox, ``fn(sandbox)``, when its path is an
+assumption, like the progress WebSocket's), ``plugin.admin_route(...)`` for inspection routes under
 ``/_sandbox/<provider>/``, ``plugin.schema(...)`` for tables and indexes,
 ``plugin.on_startup`` / ``on_shutdown`` (async, given the :class:`Sandbox`),
 ``plugin.on_reset`` (sync, given the connection, inside the reset transaction) and
@@ -63,8 +71,8 @@ if TYPE_CHECKING:
     from sandbox.settings import SandboxSettings
     from sandbox.storage import Storage
 
-__all__ = ["Call", "DescribeHook", "EndpointSpec", "Handler", "InvalidHook", "ProviderPlugin",
-           "json_response"]
+__all__ = ["Call", "DescribeHook", "EndpointSpec", "Handler", "InvalidHook", "PrepareHook",
+           "ProviderPlugin", "RouteFactory", "json_response"]
 
 Handler = Callable[["Call"], Awaitable[Any]]
 Hook = Callable[["Sandbox"], Awaitable[None]]
@@ -74,6 +82,10 @@ DescribeHook = Callable[["Sandbox", str], Mapping[str, Any]]
 #: (the schema problems of a body, the sandbox) → the error to answer, or None to accept
 #: the body anyway (only a fault does that: the handler then gets a schema-invalid body).
 InvalidHook = Callable[[list[Problem], "Sandbox"], SandboxHTTPError | None]
+#: (the parsed body, the sandbox) → the body the checks and the handler see.
+PrepareHook = Callable[[Any, "Sandbox"], Any]
+#: the sandbox → a raw route whose path or behaviour depends on its settings.
+RouteFactory = Callable[["Sandbox"], BaseRoute]
 
 
 def json_response(data: Any, status: int = 200,
@@ -103,6 +115,9 @@ class EndpointSpec:
     #: turns schema problems into the endpoint's own 400 (default: a generic one); None
     #: from it lets the body through (a fault that accepts a schema-invalid body).
     invalid: InvalidHook | None = None
+    #: the parsed body as the provider reads it, before the batch limits and the schema
+    #: (e.g. phone numbers with separators normalised); not with ``chunked_batch``.
+    prepare: PrepareHook | None = None
 
     @property
     def key(self) -> str:
@@ -150,10 +165,19 @@ class Call:
         return SandboxHTTPError(status, code or GENERIC_CODES.get(status, "error"), message,
                                 details, headers)
 
+    @property
+    def success_status(self) -> int:
+        """The status of a successful answer (the assumed one for a batch endpoint)."""
+        return self.sandbox.success_status(self.endpoint)
+
+    def assumed(self, key: str) -> Any:
+        """The reading of an open point served for this provider (``Sandbox.assumed``)."""
+        return self.sandbox.assumed(self.provider.name, key)
+
     def reply(self, data: Any, status: int | None = None,
               headers: Mapping[str, str] | None = None) -> Response:
-        """A JSON answer with the spec's success status unless told otherwise."""
-        return json_response(data, status or self.endpoint.success_status, headers)
+        """A JSON answer with the success status unless told otherwise."""
+        return json_response(data, status or self.success_status, headers)
 
 
 @dataclass
@@ -165,6 +189,7 @@ class ProviderPlugin:
     list_ids: Literal["uuid", "int"] = "uuid"
     endpoints: list[EndpointSpec] = field(default_factory=list)
     routes: list[BaseRoute] = field(default_factory=list)
+    route_factories: list[RouteFactory] = field(default_factory=list)
     admin_routes: list[BaseRoute] = field(default_factory=list)
     schema_statements: list[str] = field(default_factory=list)
     startup_hooks: list[Hook] = field(default_factory=list)
@@ -174,22 +199,32 @@ class ProviderPlugin:
 
     def endpoint(self, name: str, *, formats: bool = True, max_fault: str | None = None,
                  min_fault: str | None = None, keep_raw: bool = False,
-                 invalid: InvalidHook | None = None, chunked_batch: bool = False
-                 ) -> Callable[[Handler], Handler]:
+                 invalid: InvalidHook | None = None, chunked_batch: bool = False,
+                 prepare: PrepareHook | None = None) -> Callable[[Handler], Handler]:
         """Serve catalog endpoint ``<provider>.<name>`` with the decorated handler."""
+        if prepare is not None and chunked_batch:
+            raise ValueError(f"{self.provider}.{name}: prepare needs the whole body "
+                             "(not with chunked_batch)")
+
         def decorate(fn: Handler) -> Handler:
             if any(spec.name == name for spec in self.endpoints):
                 raise ValueError(f"{self.provider}.{name} is served twice")
             self.endpoints.append(EndpointSpec(
                 self.provider, name, fn, formats=formats, max_fault=max_fault,
                 min_fault=min_fault, keep_raw=keep_raw, chunked_batch=chunked_batch,
-                invalid=invalid))
+                invalid=invalid, prepare=prepare))
             return fn
         return decorate
 
     def route(self, route: BaseRoute) -> None:
         """A raw Starlette route under the provider's prefix (no core checks applied)."""
         self.routes.append(route)
+
+    def route_factory(self, fn: RouteFactory) -> RouteFactory:
+        """A raw route built per sandbox (its path may be an assumption, e.g. the progress
+        WebSocket's ``websocket_url``), under the provider's prefix."""
+        self.route_factories.append(fn)
+        return fn
 
     def admin_route(self, route: BaseRoute) -> None:
         """An inspection route under ``/_sandbox/<provider>/`` (the admin key is checked)."""

@@ -187,11 +187,17 @@ def start_sandbox(data_dir: Path | str, *, rate_limit: str | None = None,
                   options: Mapping[str, object] | None = None, extra_args: Sequence[str] = (),
                   timeout: float = 30.0, webhook_secret: str | None = None,
                   webhook_max_attempts: int | None = None,
-                  remove_data_on_exit: bool = False) -> SandboxProcess:
+                  remove_data_on_exit: bool = False, variant: str | None = None,
+                  assumptions: Path | str | Sequence[Path | str] = ()) -> SandboxProcess:
     """Start a sandbox subprocess on ``data_dir`` and return it once it serves.
 
     ``remove_data_on_exit``: ``data_dir`` is a temporary folder the child removes when it
     stops or its parent dies (then ``restart`` starts from an empty folder).
+
+    ``variant`` serves a shipped variant's readings of the documentation's open points
+    (``sandbox/variants/NAME.toml``, e.g. ``alt``); ``assumptions`` is a provider-config
+    TOML file (or several) whose ``[provider.assumptions]`` are served on top of it
+    (``sandbox/assumed.py``); ``info["providers"][P]["assumptions"]`` says what is served.
 
     ``options`` are provider-specific settings (``--option KEY=VALUE``). The webhook
     secret reaches the child through its environment (``WEBHOOK_SECRET_ENV``), not its
@@ -212,6 +218,11 @@ def start_sandbox(data_dir: Path | str, *, rate_limit: str | None = None,
         args += ["--webhook-max-attempts", str(webhook_max_attempts)]
     for name, value in (options or {}).items():
         args += ["--option", f"{name}={value}"]
+    if variant:
+        args += ["--variant", variant]
+    files = [assumptions] if isinstance(assumptions, str | Path) else list(assumptions)
+    for path in files:  # absolute: the child runs in the repository, not in our folder
+        args += ["--assumptions", str(Path(path).absolute())]
     args += list(extra_args)
     env = {WEBHOOK_SECRET_ENV: webhook_secret} if webhook_secret else {}
     proc = SandboxProcess(Path(data_dir), args, timeout=timeout, env=env,

@@ -18,9 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from contract.catalog import Catalog, Provider
+from contract.assumptions import ASSUMPTIONS, settle
+from contract.catalog import Catalog, Endpoint, Provider
 from sandbox import faults
-from sandbox.auth import WORKSPACES, KeyRing
+from sandbox.auth import WORKSPACES, KeyRing, provider_scopes
+from sandbox.errors import ErrorPointers
 from sandbox.ids import uuid7
 from sandbox.plugin import ProviderPlugin
 from sandbox.rate_limit import FixedWindowLimiter
@@ -33,6 +35,10 @@ log = logging.getLogger("sandbox")
 
 ADMIN_PREFIX = "/_sandbox"
 LISTS_PER_WORKSPACE = 2
+
+#: endpoints whose path the documentation leaves open → the assumption key that settles it.
+_PATH_KEYS = {"import_job_status": "import_job_status_path"}
+_POINTER_KEYS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")
 
 
 def _meta(conn: sqlite3.Connection, key: str, make: str) -> str:
@@ -57,6 +63,7 @@ class Sandbox:
         self.started_at = time.time()
         #: free-form per-plugin runtime state (a worker task, a connection registry, …).
         self.state: dict[str, Any] = {}
+        self._pointers: dict[str, ErrorPointers | None] = {}
         schema = [s for p in self.plugins for s in p.schema_statements]
         self.storage = Storage(self.data_dir, schema)
         rng = random.Random(f"{settings.seed}:sandbox") if settings.seed is not None else None
@@ -66,22 +73,76 @@ class Sandbox:
         self.webhook_secret = settings.webhook_secret or self.storage.run_sync(
             _meta, "webhook_secret", "whsec_" + (f"{rng.getrandbits(128):032x}" if rng
                                                  else secrets.token_hex(16)))
-        self.keys: KeyRing = self.storage.run_sync(KeyRing.load_or_create, catalog.providers,
-                                                   settings.seed)
+        self.keys: KeyRing = self.storage.run_sync(
+            KeyRing.load_or_create, catalog.providers, settings.seed,
+            lambda p: provider_scopes(p, self.write_scopes(p)))
         self.storage.run_sync(self._seed_lists)
+        #: ``--rate-limit N/SECONDS``: enforced, with these numbers, for every provider (the
+        #: command line wins over ``rate_limit_requests`` / ``rate_limit_window_seconds``).
         self.limiter = (FixedWindowLimiter(*settings.rate_limit)
                         if settings.rate_limit is not None else None)
-        #: with ``--rate-limit`` off: per provider, an unenforced limiter with the spec's
-        #: numbers, for the endpoints that document X-RateLimit-* (``sandbox/rate_limit.py``).
+        #: with ``--rate-limit`` off: per provider, an unenforced limiter with the assumed
+        #: numbers (the spec's unless settled otherwise), for the endpoints that document
+        #: X-RateLimit-* (``sandbox/rate_limit.py``).
         self.meters: dict[str, FixedWindowLimiter] = {} if self.limiter is not None else {
-            p.name: FixedWindowLimiter(p.rate_limit.requests, p.rate_limit.window_seconds,
+            p.name: FixedWindowLimiter(int(self.assumed(p.name, "rate_limit_requests")),
+                                       float(self.assumed(p.name, "rate_limit_window_seconds")),
                                        enforce=False)
-            for p in catalog.providers if p.rate_limit is not None}
+            for p in catalog.providers}
 
     # ------------------------------------------------------------------ queries
 
     def fault(self, name: str) -> bool:
         return faults.active(self.settings, name)
+
+    def assumed(self, provider: str, key: str) -> Any:
+        """The reading of an open point the sandbox serves for ``provider`` (an assumption
+        key of ``contract/assumptions.py``): ``SandboxSettings.assumed``."""
+        return self.settings.assumed(self.catalog.provider(provider), key)
+
+    def success_status(self, endpoint: Endpoint) -> int:
+        """The status of a successful request: for a batch endpoint the assumed one
+        (``success_status``, NOTES L3), else the spec's."""
+        if endpoint.batch_field is None:
+            return endpoint.success_status
+        return int(self.assumed(endpoint.provider, "success_status"))
+
+    def required_scope(self, endpoint: Endpoint) -> str | None:
+        """The scope an endpoint needs: the assumed name (``required_scope``, NOTES L1) where
+        the provider has that key, else the spec's ``x-required-scope``."""
+        if endpoint.required_scope is None or not ASSUMPTIONS["required_scope"].applies_to(
+                endpoint.provider):
+            return endpoint.required_scope
+        return str(self.assumed(endpoint.provider, "required_scope"))
+
+    def write_scopes(self, provider: Provider) -> list[str]:
+        """The scopes the provider's endpoints require, as served."""
+        return [s for ep in provider.endpoints if (s := self.required_scope(ep))]
+
+    def endpoint_path(self, endpoint: Endpoint) -> str:
+        """Where the endpoint is served under the provider's prefix: the spec's path, or the
+        assumed one for a path the docs leave open (``import_job_status_path``, NOTES L8)."""
+        key = _PATH_KEYS.get(endpoint.name)
+        if key is None or not ASSUMPTIONS[key].applies_to(endpoint.provider):
+            return endpoint.path
+        return str(self.assumed(endpoint.provider, key))
+
+    def error_pointers(self, provider: str) -> ErrorPointers | None:
+        """The error shape served for ``provider`` when the ``error_*_pointer`` assumptions
+        differ from the spec's (None: the provider's own envelope, ``sandbox/errors.py``)."""
+        if provider in self._pointers:
+            return self._pointers[provider]
+        prov = self.catalog.provider(provider)
+        served = tuple(str(self.assumed(provider, k)) for k in _POINTER_KEYS)
+        spec = tuple(str(settle(None, prov, k)) for k in _POINTER_KEYS)
+        result = ErrorPointers(*served) if served != spec else None
+        self._pointers[provider] = result
+        return result
+
+    def assumptions_of(self, provider: str) -> dict[str, Any]:
+        """Every assumption key of ``provider`` with the value served (for sandbox.json)."""
+        return {key: self.assumed(provider, key) for key, entry in ASSUMPTIONS.items()
+                if entry.applies_to(provider)}
 
     def provider(self, name: str) -> Provider:
         return self.catalog.provider(name)
@@ -146,6 +207,7 @@ class Sandbox:
         providers: dict[str, Any] = {}
         for provider in self.catalog.providers:
             scheme = provider.auth_schemes[0] if provider.auth_schemes else None
+            limiter = self.limiter or self.meters.get(provider.name)
             entry: dict[str, Any] = {
                 "base_url": f"{origin}/{provider.name}",
                 "auth": ({"style": scheme.style, "header": scheme.header_name}
@@ -155,6 +217,12 @@ class Sandbox:
                           for lst in lists if lst.provider == provider.name],
                 "endpoints": [spec.name for p in self.plugins_of(provider.name)
                               for spec in p.endpoints],
+                # the readings of the open points served (contract/assumptions.py keys)
+                "assumptions": self.assumptions_of(provider.name),
+                "paths": {ep.name: self.endpoint_path(ep) for ep in provider.endpoints},
+                "rate_limit": ({"requests": limiter.limit, "window_seconds": limiter.window,
+                                "reset": self.assumed(provider.name, "rate_limit_reset"),
+                                "enforced": limiter.enforce} if limiter else None),
             }
             for plugin in self.plugins_of(provider.name):
                 for hook in plugin.describe_hooks:
@@ -174,6 +242,8 @@ class Sandbox:
                            if self.settings.rate_limit else None),
             "latency_ms": self.settings.latency_ms,
             "faults": sorted(self.settings.faults),
+            "variant": self.settings.variant,
+            "assumption_files": list(self.settings.assumption_files),
             "endpoints": self.served_endpoints(),
             "webhook": {"url": self.settings.webhook_url, "secret": self.webhook_secret,
                         "max_attempts": self.settings.webhook_max_attempts},

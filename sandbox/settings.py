@@ -2,17 +2,30 @@
 
 Everything the sandbox may be told at start-up lives here; nothing else reads options or
 environment variables. Limits never live here: they come from the spec catalog.
+
+Where the documentation is silent, the reading the sandbox serves is an *assumption*
+(``contract/assumptions.py``): ``assumptions`` holds the values a variant or a file
+settles (``sandbox/assumed.py`` reads them), and :meth:`SandboxSettings.assumed` is the one
+way the sandbox's code reads a key for a provider (the spec's assumption when nothing
+settles it, so a sandbox given nothing behaves as the default one).
 """
 
 from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from contract.assumptions import settle
 from sandbox.errors import SandboxError
+
+if TYPE_CHECKING:
+    from contract.catalog import Provider
+    from contract.config import ProviderConfig
 
 __all__ = ["WEBHOOK_SECRET_ENV", "SandboxSettings", "parse_options", "parse_rate_limit"]
 
@@ -80,6 +93,14 @@ class SandboxSettings:
     max_connections: int = 1000
     #: provider-specific options (``--option KEY=VALUE``), read by the provider modules.
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: per provider, the assumption values to serve (``[provider.assumptions]`` of a
+    #: variant or ``--assumptions`` file, ``sandbox/assumed.py``); read with :meth:`assumed`.
+    assumptions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False,
+                                                         hash=False)
+    #: the shipped variant the assumptions come from (``--variant NAME``), for sandbox.json.
+    variant: str | None = None
+    #: the files the assumptions were read from, in order (for sandbox.json).
+    assumption_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or not math.isfinite(self.latency_ms):
@@ -99,6 +120,21 @@ class SandboxSettings:
                                "least 1")
         if self.webhook_secret is not None and not self.webhook_secret:
             raise SandboxError("--webhook-secret: expected a non-empty secret")
+        from sandbox.assumed import check_values
+
+        check_values(self.assumptions, "assumptions")
+
+    @cached_property
+    def _configs(self) -> dict[str, ProviderConfig]:
+        from contract.config import ProviderConfig
+
+        return {name: ProviderConfig(name, assumptions=dict(table))
+                for name, table in self.assumptions.items()}
+
+    def assumed(self, provider: Provider, key: str) -> Any:
+        """What the sandbox does for ``provider`` where the docs are silent on ``key``
+        (``contract.assumptions``): the configured value, else the spec's assumption."""
+        return settle(self._configs.get(provider.name), provider, key)
 
     def resolved_data_dir(self) -> Path:
         """``data_dir``, or a fresh temporary folder when none was given."""

@@ -13,7 +13,9 @@ at least once.
 The body is serialized once, when the delivery is stored, so every attempt sends the same
 bytes. The signature header carries ``sha256=<lowercase hex HMAC-SHA256 of the raw body,
 keyed with the webhook secret>`` (NOTES.md L14); the header names come from the spec's
-``webhooks`` (the catalog), not from here.
+``webhooks`` (the catalog), not from here. Both are assumptions: the header is
+``webhook_signature_header`` and the HMAC is written as ``webhook_signature_format`` says
+(``sha256=hex``, bare ``hex`` or ``base64``).
 
 Tables: ``leadlex_webhook_deliveries`` (one row per event and URL) and
 ``leadlex_webhook_attempts`` (one row per POST, for the inspection API).
@@ -22,6 +24,7 @@ Tables: ``leadlex_webhook_deliveries`` (one row per event and URL) and
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -52,7 +55,9 @@ __all__ = [
     "deliveries",
     "enqueue",
     "sign",
+    "signature_header",
     "webhook_headers",
+    "write_digest",
 ]
 
 log = logging.getLogger("sandbox.webhooks")
@@ -113,9 +118,23 @@ def webhook_headers(provider: Provider, event: str) -> WebhookHeaders:
     return WebhookHeaders(signature, event_header)
 
 
-def sign(secret: str, body: bytes) -> str:
-    """``sha256=<hex>``: the HMAC-SHA256 of ``body`` keyed with ``secret``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature_header(sandbox: Sandbox, names: WebhookHeaders) -> str:
+    """The header that carries the signature as served (``webhook_signature_header``)."""
+    return str(sandbox.assumed("leadlex", "webhook_signature_header") or names.signature)
+
+
+def write_digest(digest: bytes, fmt: str = "sha256=hex") -> str:
+    """A digest as ``webhook_signature_format`` writes it: ``sha256=<hex>``, ``<hex>`` or
+    ``<base64>``."""
+    if fmt == "base64":
+        return base64.b64encode(digest).decode()
+    return ("sha256=" if fmt == "sha256=hex" else "") + digest.hex()
+
+
+def sign(secret: str, body: bytes, fmt: str = "sha256=hex") -> str:
+    """The HMAC-SHA256 of ``body`` keyed with ``secret``, written as ``fmt`` says
+    (default ``sha256=<hex>``)."""
+    return write_digest(hmac.new(secret.encode(), body, hashlib.sha256).digest(), fmt)
 
 
 def enqueue(conn: sqlite3.Connection, *, event: str, workspace: str, url: str,
@@ -230,12 +249,14 @@ class WebhookSender(QueueWorker):
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: _Pending) -> None:
         names = self.headers[delivery.event]
+        fmt = str(self.sandbox.assumed("leadlex", "webhook_signature_format"))
         if self.sandbox.fault("leadlex_webhook_bad_signature"):
-            signature = "sha256=" + hashlib.sha256(delivery.body).hexdigest()
+            signature = write_digest(hashlib.sha256(delivery.body).digest(), fmt)
         else:
-            signature = sign(self.sandbox.webhook_secret, delivery.body)
+            signature = sign(self.sandbox.webhook_secret, delivery.body, fmt)
         headers = {"Content-Type": "application/json", "User-Agent": "bulkbench-sandbox",
-                   names.signature: signature, names.event: delivery.event}
+                   signature_header(self.sandbox, names): signature,
+                   names.event: delivery.event}
         started = time.time()
         clock = time.perf_counter()
         status_code: int | None = None

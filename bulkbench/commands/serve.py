@@ -34,6 +34,9 @@ def _announce(path: Path, info: dict[str, Any]) -> None:
                    + (f", at most {attempts} attempts)" if attempts else ")"))
     if info["faults"]:
         typer.echo(f"  faults on: {', '.join(info['faults'])}")
+    if info.get("assumption_files"):
+        label = f"variant {info['variant']}: " if info.get("variant") else ""
+        typer.echo(f"  assumptions: {label}{', '.join(info['assumption_files'])}")
     typer.echo(f"keys and lists: {path}")
     typer.echo("stop with Ctrl-C")
 
@@ -71,9 +74,31 @@ def register(app: typer.Typer) -> None:
             help="A provider-specific setting, e.g. total_quota=100 (repeatable).")] = None,
         log_level: Annotated[str, typer.Option(
             "--log-level", help="debug, info, warning or error.")] = "warning",
+        variant: Annotated[str | None, typer.Option(
+            "--variant", metavar="NAME",
+            help="Serve a shipped variant's readings of what the documentation leaves open "
+                 "(sandbox/variants/NAME.toml; `alt` takes the other reasonable reading "
+                 "everywhere).")] = None,
+        assumptions: Annotated[list[Path] | None, typer.Option(
+            "--assumptions", metavar="FILE",
+            help="A provider-config TOML whose [provider.assumptions] tables the sandbox "
+                 "serves (repeatable; wins over --variant, key by key).")] = None,
+        header_timeout: Annotated[float, typer.Option(
+            "--header-timeout", metavar="SECONDS",
+            help="Seconds a connection may take to send a request's headers (then 408 "
+                 "and closed).")] = 10.0,
+        body_timeout: Annotated[float, typer.Option(
+            "--body-timeout", metavar="SECONDS",
+            help="Seconds from a request's headers to its body's last byte (then "
+                 "closed).")] = 60.0,
+        max_connections: Annotated[int, typer.Option(
+            "--max-connections", metavar="N",
+            help="Open connections, WebSockets included; one more is answered 503 and "
+                 "closed.")] = 1000,
     ) -> int:
         """Start the sandbox: a faithful reference provider for all five endpoints."""
         from sandbox import faults
+        from sandbox.assumed import resolve
         from sandbox.errors import SandboxError
         from sandbox.providers import load_plugins
         from sandbox.server import run
@@ -86,10 +111,13 @@ def register(app: typer.Typer) -> None:
         if log_level.lower() not in ("critical", "error", "warning", "info", "debug", "trace"):
             raise SandboxError(f"--log-level {log_level!r}: expected debug, info, warning or "
                                "error")
+        values, files = resolve(variant, assumptions or ())
         settings = SandboxSettings(
             host=host, port=port, data_dir=data, rate_limit=parse_rate_limit(rate_limit),
             latency_ms=latency, seed=seed, faults=faults.check_names(fault or ()),
             webhook_url=webhook_url, webhook_secret=webhook_secret or None,
             webhook_max_attempts=webhook_max_attempts, log_level=log_level.lower(),
-            extra=parse_options(option or ()))
+            header_timeout_seconds=header_timeout, body_timeout_seconds=body_timeout,
+            max_connections=max_connections, extra=parse_options(option or ()),
+            assumptions=values, variant=variant, assumption_files=files)
         return run(settings, on_ready=_announce)

@@ -5,7 +5,8 @@ creates them, or updates the existing contact of the account with the same email
 (case-insensitive; only the fields sent are changed). An email repeated within one batch
 updates the contact the batch created. The batch is atomic: a 400 or 402 writes nothing.
 
-- ``list.id`` names a list of the account (else 400 ``validation_error``); every contact
+- ``list.id`` names a list of the account (else 400 ``validation_error``, or the status
+  ``unknown_list_status`` says); every contact
   of the batch is added to it. With ``moveExistingToList=true`` the contacts that existed
   before the request also leave the account's other lists; without it they keep them.
 - ``replaceOwner=true``: an existing contact's ``ownerEmail`` becomes the one sent (when
@@ -14,10 +15,11 @@ updates the contact the batch created. The batch is atomic: a 400 or 402 writes 
   400 ``validation_error`` (``sandbox/query_flags.py``).
 - Quotas, per account (workspace): ``sandbox/datananas_quotas.py`` (402
   ``contact_total_quotas`` / ``contact_connect_quotas``).
-- Success is 200 ``{uuid, listId}``.
+- Success is 200 ``{uuid, listId}`` (or the status ``success_status`` says).
 
 Progress (``sandbox/datananas_progress.py``): the WebSocket
-``ws://HOST:PORT/datananas/ws?access_token=<token>`` carries each request's events to every
+``ws://HOST:PORT/datananas/ws?access_token=<token>`` (path and auth as ``websocket_url`` and
+``websocket_auth`` say) carries each request's events to every
 connection of the account. The order against the HTTP response is guaranteed, not left
 to luck: the handler commits, then waits until *starting* has been written to every
 listening connection (``ProgressChannel.deliver``; a connection that cannot take it in
@@ -44,7 +46,7 @@ from sandbox import datananas_inspection, datananas_progress, faults
 from sandbox import datananas_quotas as quotas
 from sandbox.datananas_progress import WS_PATH, Progress, progress_channel_of
 from sandbox.datananas_quotas import DEFAULT_DAILY_CONNECT_QUOTA, DEFAULT_TOTAL_QUOTA
-from sandbox.errors import SandboxHTTPError
+from sandbox.errors import SandboxHTTPError, error_body
 from sandbox.ids import uuid7_batch
 from sandbox.plugin import Call, ProviderPlugin
 from sandbox.query_flags import flag
@@ -150,12 +152,14 @@ def _existing(conn: sqlite3.Connection, workspace: str, emails: Sequence[str]
 
 def _write_batch(conn: sqlite3.Connection, *, workspace: str, contacts: list[dict[str, Any]],
                  list_id: str | None, move: bool, replace_owner: bool, duplicates: bool,
-                 defaults: quotas.Quotas, now: float) -> _Outcome:
+                 defaults: quotas.Quotas, now: float, unknown_list_status: int = 400
+                 ) -> _Outcome:
     """The whole request in one transaction: check, plan, quota, write."""
     if list_id is not None:
         lst = get_list(conn, PROVIDER, list_id)
         if lst is None or lst.workspace != workspace:
-            raise SandboxHTTPError(400, "validation_error",
+            # the one reason Datananas has for a wrong request, whatever the status
+            raise SandboxHTTPError(unknown_list_status, "validation_error",
                                    f"list.id {list_id!r} is not a list of the account",
                                    {"field": "list.id"})
     # email is required and a string (the schema was checked): its matching form
@@ -247,12 +251,14 @@ async def bulk_create(call: Call) -> Any:
             _write_batch, workspace=workspace, contacts=contacts, list_id=list_id, move=move,
             replace_owner=replace_owner,
             duplicates=call.fault("datananas_update_creates_duplicate"),
-            defaults=defaults, now=time.time())
+            defaults=defaults, now=time.time(),
+            unknown_list_status=int(call.assumed("unknown_list_status")))
     except SandboxHTTPError as exc:
         if exc.status != 402:
             raise
         if call.fault("datananas_402_without_reason"):
-            return call.reply({"message": exc.message}, 402)
+            return call.reply(error_body(PROVIDER, exc.code, exc.message, with_code=False,
+                                         pointers=call.sandbox.error_pointers(PROVIDER)), 402)
         if call.fault("datananas_402_undocumented_reason"):
             raise SandboxHTTPError(402, "quota_exceeded", exc.message) from None
         raise
@@ -285,7 +291,7 @@ async def bulk_create(call: Call) -> Any:
 # --------------------------------------------------------------------------- plugging in
 
 
-plugin.route(datananas_progress.route())
+plugin.route_factory(datananas_progress.route)
 for _route in datananas_inspection.routes():
     plugin.admin_route(_route)
 
@@ -302,5 +308,5 @@ async def _close_sockets(sandbox: Sandbox) -> None:
 
 @plugin.on_describe
 def _describe(sandbox: Sandbox, origin: str) -> Mapping[str, Any]:
-    return {"websocket": datananas_progress.describe(origin),
+    return {"websocket": datananas_progress.describe(sandbox, origin),
             "quotas_path": f"/_sandbox/{PROVIDER}/quotas"}

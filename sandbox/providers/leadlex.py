@@ -6,10 +6,11 @@ invalid contact rejects it with 400 ``validation_error`` and ``details.errors`` 
 in request order with new UUIDs.
 
 Add to list: 1..100 contact ids; the list must be one of the key's workspace (else, or
-when its id is not a UUID, 404 ``not_found``); any id that is not a UUID or not a contact
-of the workspace fails the whole request with ``details.invalid_ids``; an id repeated in
-the request counts once; ids already in the list are skipped; ``added`` counts the new
-ones and ``contact_count`` is the list's exact size afterwards.
+when its id is not a UUID, 404 ``not_found``, or the status ``unknown_list_status``
+says); any id that is not a UUID or not a contact of the workspace fails the whole
+request with ``details.invalid_ids``; an id repeated in the request counts once; ids
+already in the list are skipped; ``added`` counts the new ones and ``contact_count`` is
+the list's exact size afterwards.
 
 Limits, scopes and schemas come from the catalog; the pipeline (``sandbox/pipeline.py``)
 has checked them before these handlers run.
@@ -141,13 +142,13 @@ async def add_to_list(call: Call) -> Any:
     foreign_ok = call.fault("leadlex_list_foreign_200")
     counts_duplicates = call.fault("leadlex_list_counts_duplicates")
     hide_invalid = call.fault("leadlex_list_invalid_ids_missing")
+    unknown_list = call.error(int(call.assumed("unknown_list_status")),
+                              "List not found or not in your workspace", {"list_id": raw_list_id})
 
     def work(conn: sqlite3.Connection) -> tuple[int, int, int]:
         lst = get_list(conn, PROVIDER, list_id) if is_uuid(list_id) else None
         if lst is None or (lst.workspace != workspace and not foreign_ok):
-            raise SandboxHTTPError(404, "not_found",
-                                   "List not found or not in your workspace",
-                                   {"list_id": raw_list_id})
+            raise unknown_list
         candidates = [i for i in dict.fromkeys(unique) if is_uuid(i)]
         found = existing_contact_ids(conn, PROVIDER, workspace, candidates)
         invalid = [i for i in dict.fromkeys(unique) if i not in found]

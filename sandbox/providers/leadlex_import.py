@@ -6,6 +6,8 @@ The endpoint glues four parts together, each in its own module:
   L7-L19, L26);
 - jobs: up to ``sync_max_rows`` (catalog) rows are imported in the request, in one
   transaction with their job (``completed``); more are queued (``sandbox/import_jobs.py``),
+  answered with the same success status (``success_status``; the job status route is at
+  ``import_job_status_path``),
   answered ``{job_id, status: queued}`` and run by ``sandbox/import_worker.py``;
   ``import.completed`` is then POSTed by ``sandbox/webhooks.py``;
 - ``Idempotency-Key``: ``sandbox/idempotency.py`` (NOTES.md L15).
@@ -162,7 +164,7 @@ async def _import(call: Call, rt: _Runtime, key: str | None, body_sha256: str) -
         return idempotency.replay(call, result, body_sha256)
     if queued and rt.worker is not None:
         rt.worker.notify()
-    return Response(result, 200, media_type="application/json")
+    return Response(result, call.success_status, media_type="application/json")
 
 
 # --------------------------------------------------------------------------- job status
@@ -214,7 +216,9 @@ def _describe(sandbox: Sandbox, origin: str) -> Mapping[str, Any]:
     names = webhooks.webhook_headers(sandbox.catalog.provider(PROVIDER), import_jobs.EVENT)
     return {"webhooks": {import_jobs.EVENT: {
         "url": sandbox.settings.webhook_url, "secret": sandbox.webhook_secret,
-        "signature_header": names.signature, "event_header": names.event,
+        "signature_header": webhooks.signature_header(sandbox, names),
+        "signature_format": sandbox.assumed(PROVIDER, "webhook_signature_format"),
+        "event_header": names.event,
         "max_attempts": sandbox.settings.webhook_max_attempts}}}
 
 

@@ -14,8 +14,13 @@ handler writes anything.
   ``INSERT … ON CONFLICT DO UPDATE`` over a unique index, by ``executemany`` in one
   transaction.
 - ``list_id``: 0 (the default) is "All Contacts", which every contact belongs to; another
-  id must be a list of the account (else 404, nothing written); the batch's contacts are
-  added to it (membership is added to, never taken away).
+  id must be a list of the account (else 404, or the status ``unknown_list_status`` says;
+  nothing written); the batch's contacts are added to it (membership is added to, never
+  taken away).
+- ``phone_separators`` (NOTES.md S6): ``reject`` (the spec's pattern: a number with spaces,
+  dashes or parentheses is a 400), or ``normalise``: those separators are dropped before
+  the schema is checked (``+1 (617) 555-1212`` is read as ``+16175551212``, the leading
+  plus kept) and the number is then treated as any other.
 - 200 ``{"status": "success"}``; every error is ``{"status": "error", "errors": [{msg}]}``
   (the core renders the envelope).
 """
@@ -135,6 +140,22 @@ def _invalid(problems: list[Problem], sandbox: Sandbox) -> SandboxHTTPError | No
                             {"errors": [{"message": m} for m in messages[1:]]})
 
 
+#: what ``phone_separators = "normalise"`` drops from a phone_number.
+_SEPARATORS = str.maketrans("", "", " -()")
+
+
+def _prepare(body: Any, sandbox: Sandbox) -> Any:
+    """The body as read: phone numbers without separators where ``phone_separators`` is
+    ``normalise`` (the schema then checks what is left)."""
+    if sandbox.assumed(PROVIDER, "phone_separators") != "normalise" or \
+            not isinstance(body, dict) or not isinstance(body.get("records"), list):
+        return body
+    for record in body["records"]:
+        if isinstance(record, dict) and isinstance(phone := record.get("phone_number"), str):
+            record["phone_number"] = phone.translate(_SEPARATORS)
+    return body
+
+
 class _Answer(Exception):
     """An error decided inside the transaction, answered by the handler."""
 
@@ -178,7 +199,7 @@ def _replace_partially(conn: sqlite3.Connection, workspace: str,
 
 
 @plugin.endpoint("bulk_upsert", max_fault="sociocs_records_max_off_by_one",
-                 min_fault="sociocs_records_min_zero", invalid=_invalid)
+                 min_fault="sociocs_records_min_zero", invalid=_invalid, prepare=_prepare)
 async def bulk_upsert(call: Call) -> Any:
     body: dict[str, Any] = call.body
     records: list[dict[str, Any]] = body["records"]
@@ -214,6 +235,7 @@ async def bulk_upsert(call: Call) -> Any:
     merge_extra = call.fault("sociocs_extra_fields_merged")
     keep_name = call.fault("sociocs_name_kept_on_update")
     unknown_list_ok = call.fault("sociocs_unknown_list_200")
+    unknown_list_status = int(call.assumed("unknown_list_status"))
 
     def work(conn: sqlite3.Connection) -> None:
         add_to = list_id if list_id != ALL_CONTACTS else None
@@ -221,7 +243,7 @@ async def bulk_upsert(call: Call) -> Any:
             lst = get_list(conn, PROVIDER, str(add_to))
             if lst is None or lst.workspace != workspace:
                 if not unknown_list_ok:
-                    raise _Answer(404, f"Contact list not found: {list_id}")
+                    raise _Answer(unknown_list_status, f"Contact list not found: {list_id}")
                 add_to = None
         batch = (_replace_partially(conn, workspace, rows, merge_extra, keep_name)
                  if merge_extra or keep_name else rows)
