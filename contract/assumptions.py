@@ -122,6 +122,18 @@ _add("required_scope", str, "NOTES L1",
 _add("import_job_status_path", str, "NOTES L8",
      "the path that reads a queued import's job ({job_id} is replaced)", _job_path,
      providers=("leadlex",))
+_add("job_status_pointer", str, "NOTES L8",
+     "JSON pointer to a job's state in the job status answer", _const("/data/status"),
+     providers=("leadlex",))
+_add("job_counts_pointer", str, "NOTES L8, L13",
+     "JSON pointer to the object holding a job's created_count, updated_count, "
+     "skipped_count and errors in the job status answer", _const("/data"),
+     providers=("leadlex",))
+_add("job_states", dict, "NOTES L8",
+     "the job states the provider reports, by meaning: a table with done (completed), "
+     "failed and pending (a list of the in-progress states)",
+     _const({"done": "completed", "failed": "failed", "pending": ["queued", "running"]}),
+     providers=("leadlex",))
 _add("idempotency_reuse", str, "NOTES L15",
      "the answer to a reused Idempotency-Key with another body: a conflict error, or the "
      "original result", _const("conflict"), providers=("leadlex",),
@@ -196,9 +208,20 @@ def problem(provider: str, key: str, value: Any) -> str | None:
         return "expected a JSON pointer ('' or starting with '/')"
     if isinstance(value, list) and not all(isinstance(v, str) and v for v in value):
         return "expected a list of non-empty strings"
+    if key == "job_states":
+        return _job_states_problem(value)
     if isinstance(value, dict) and not all(isinstance(v, str) and v for v in value.values()):
         return "expected a table of names (spec name = \"provider name\")"
     return None
+
+
+def _job_states_problem(value: Any) -> str | None:
+    wrong = "expected a table: done = \"…\", failed = \"…\", pending = [\"…\", …]"
+    if not isinstance(value, dict) or set(value) != {"done", "failed", "pending"}:
+        return wrong
+    pending = value["pending"]
+    words = [value["done"], value["failed"], *(pending if isinstance(pending, list) else [1])]
+    return None if all(isinstance(w, str) and w for w in words) else wrong
 
 
 def table_line(provider: str, key: str) -> str:

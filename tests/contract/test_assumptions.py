@@ -35,7 +35,6 @@ UNSETTLED = {
     ("leadlex", "/components/schemas/ImportRequest/properties/csv"),
     ("leadlex", "/components/schemas/ImportRequest/properties/mapping"),
     ("leadlex", "/components/schemas/ImportRequest/properties/tags"),
-    ("leadlex", "/components/schemas/ImportJob"),
     ("leadlex", "/components/schemas/ImportCompletedEvent"),
     ("leadlex", "/components/schemas/ErrorCode"),
     ("sociocs", "/paths/~1contacts~1bulk/post"),
