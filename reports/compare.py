@@ -8,10 +8,15 @@ Each side is a run folder (read and judged afresh) or a kept ``summary.json``. A
 - a rate limit that was honest before and is not now;
 - contacts/s (a run's, or one batch size's) below ``1 - threshold`` times before;
 - a latency percentile above ``1 + threshold`` times before *and* more than
-  ``latency_floor_ms`` slower (2 ms becoming 3 ms is noise, not a regression).
+  ``latency_floor_ms`` slower (2 ms becoming 3 ms is noise, not a regression);
+- a load run that ran to its end before and stopped early after (its target did not
+  answer: ``aborted``): the gate cannot pass on a run that measured nothing.
 
 Ratios are ``after / before``. Checks or runs present on one side only are listed, not
-counted as regressions.
+counted as regressions. A load run that stopped early on either side is no measurement:
+its figures are listed but never counted as regressions (nor its SLA verdicts); when it
+stopped early before only, ``notes`` says so. A rate-limit probe that becomes
+inconclusive (``honest`` null) is no regression, only a note: it is not dishonest.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ class Comparison:
     findings: list[str] = field(default_factory=list)  # SLA and rate-limit regressions
     only_before: list[str] = field(default_factory=list)
     only_after: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # changes that are no regression
 
     @property
     def regressions(self) -> list[str]:
@@ -98,6 +104,7 @@ class Comparison:
             "flips": [{**asdict(f), "regression": f.regression} for f in self.flips],
             "metrics": [{**asdict(m), "ratio": m.ratio} for m in self.metrics],
             "only_before": self.only_before, "only_after": self.only_after,
+            "notes": self.notes,
         }
 
 
@@ -140,33 +147,63 @@ def _throughput(load: Mapping[str, Any]) -> dict[str, float | None]:
     return out
 
 
+def _aborted(load: Mapping[str, Any]) -> str | None:
+    """Why the load run stopped early (None: it ran to its end, or an older summary)."""
+    aborted = load.get("aborted")
+    if aborted is None or aborted is False:
+        return None
+    reason = as_mapping(aborted).get("reason")
+    return str(reason) if reason else "no reason given"
+
+
+def _honest(load: Mapping[str, Any]) -> bool | None:
+    honest = as_mapping(load.get("rate_limit")).get("honest")
+    return honest if isinstance(honest, bool) else None
+
+
 def _compare_load(cmp: Comparison, key: tuple[str, str], a: Mapping[str, Any],
                   b: Mapping[str, Any]) -> None:
     provider, scenario = key
+    stopped_a, stopped_b = _aborted(a), _aborted(b)
+    measured = stopped_a is None and stopped_b is None
+    if stopped_b is not None:
+        was = "also stopped early before" if stopped_a is not None else "ran to its end before"
+        cmp.findings.append(f"{provider}.{scenario}: stopped early, the target did not "
+                            f"answer: {stopped_b} ({was}; its figures are not compared)")
+    elif stopped_a is not None:
+        cmp.notes.append(f"{provider}.{scenario}: stopped early before ({stopped_a}); "
+                         "its figures are not compared")
     if scenario != "rate_limit":
         before, after = _throughput(a), _throughput(b)
         for metric in [m for m in before if m in after]:
             x, y = before[metric], after[metric]
-            worse = x is not None and y is not None and x > 0 and y < x * (1 - cmp.threshold)
+            worse = (measured and x is not None and y is not None and x > 0
+                     and y < x * (1 - cmp.threshold))
             cmp.metrics.append(MetricChange(provider, scenario, metric, x, y, True, worse))
         lat_a, lat_b = as_mapping(a.get("latency_ms")), as_mapping(b.get("latency_ms"))
         for p in _PERCENTILES:
             x, y = as_float(lat_a.get(p)), as_float(lat_b.get(p))
-            worse = (x is not None and y is not None and x > 0
+            worse = (measured and x is not None and y is not None and x > 0
                      and y > x * (1 + cmp.threshold) and y - x > cmp.latency_floor_ms)
             cmp.metrics.append(MetricChange(provider, scenario, f"{p} ms", x, y, False, worse))
+    if not measured:
+        return
     sla_a = {str(v.get("name")): v.get("passed") for v in
              map(as_mapping, as_list(as_mapping(a.get("sla")).get("verdicts")))}
     for v in map(as_mapping, as_list(as_mapping(b.get("sla")).get("verdicts"))):
         name = str(v.get("name"))
         if sla_a.get(name) is True and v.get("passed") is False:
             cmp.findings.append(f"{provider}.{scenario} SLA {name}: met → not met")
-    honest_a = as_mapping(a.get("rate_limit")).get("honest")
-    honest_b = as_mapping(b.get("rate_limit")).get("honest")
+    honest_a, honest_b = _honest(a), _honest(b)
+    probe_b = as_mapping(b.get("rate_limit"))
     if honest_a is True and honest_b is False:
-        problems = as_list(as_mapping(b.get("rate_limit")).get("problems"))
+        problems = as_list(probe_b.get("problems"))
         cmp.findings.append(f"{provider} rate limit: honest → dishonest"
                             + (f" ({'; '.join(map(str, problems[:2]))})" if problems else ""))
+    elif honest_a is not None and honest_b is None and probe_b:
+        why = "; ".join(map(str, as_list(probe_b.get("inconclusive"))[:2])) or "no verdict"
+        cmp.notes.append(f"{provider} rate limit: {'honest' if honest_a else 'dishonest'} → "
+                         f"inconclusive ({why}); not a regression")
 
 
 def compare_runs(before: Path, after: Path, *, threshold: float = 0.2,

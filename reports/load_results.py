@@ -4,6 +4,14 @@ The load stage writes a folder per provider and scenario; ``summary.json`` is th
 a run must have (``RunFolderError`` naming it otherwise). ``series.json`` (one row per
 second) and ``rate_limit.json`` (the probe's observations) feed the plots; when they are
 missing or malformed the run is still read, with the problem recorded in ``problems``.
+
+A run that stopped early because its target did not answer has ``aborted`` (its reason,
+from ``summary.json`` → ``aborted``); its figures are not a measurement of the provider.
+Among ``errors``, ``transport_errors`` got no HTTP answer at all (refused, reset, timed
+out, DNS, TLS) and ``server_errors`` were 5xx answers; ``other_errors`` is the rest (4xx
+other than 429, 3xx redirects, answers the harness could not use). The rate-limit probe's
+verdict is ``probe_honest``: True, False, or None when the probe was inconclusive (it
+lacked evidence, or its run stopped early: ``probe_inconclusive`` says why) or did not run.
 """
 
 from __future__ import annotations
@@ -143,10 +151,56 @@ class LoadRun:
     series: tuple[SecondRow, ...] = ()
     observations: tuple[ProbeObservation, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    #: why the run stopped early (the target did not answer); None: it ran to its end.
+    aborted: str | None = None
+    #: among ``errors``: requests that got no HTTP answer at all ...
+    transport_errors: int = 0
+    #: ... and 5xx answers.
+    server_errors: int = 0
 
     @property
     def name(self) -> str:
         return f"{self.provider}.{self.scenario}"
+
+    @property
+    def other_errors(self) -> int:
+        """Errors with an HTTP answer other than a 5xx (4xx but 429, 3xx, unusable)."""
+        return max(self.errors - self.transport_errors - self.server_errors, 0)
+
+    @property
+    def failure(self) -> str:
+        """Why this run measured nothing to judge the provider by ("" when it did)."""
+        if self.aborted is not None:
+            return f"stopped early, the target did not answer: {self.aborted}"
+        if not self.requests:
+            return "no request was sent"
+        return ""
+
+    @property
+    def probe_honest(self) -> bool | None:
+        """The rate-limit probe's verdict; None: inconclusive, no probe, or a run that
+        measured nothing to judge by (``failure``)."""
+        honest = as_mapping(self.rate_limit).get("honest")
+        return honest if isinstance(honest, bool) and not self.failure else None
+
+    @property
+    def probe_verdict(self) -> str:
+        """``honest``, ``not honest`` or ``inconclusive``."""
+        return {True: "honest", False: "not honest", None: "inconclusive"}[self.probe_honest]
+
+    @property
+    def probe_inconclusive_reasons(self) -> list[str]:
+        """Why the probe gave no verdict (empty when it gave one)."""
+        if self.probe_honest is not None:
+            return []
+        reasons = [self.failure] if self.failure else []
+        reasons += [str(r) for r in as_list(as_mapping(self.rate_limit).get("inconclusive"))]
+        return reasons or ["no verdict"]
+
+    @property
+    def probe_inconclusive(self) -> str:
+        """The same as one line ("" when the probe gave a verdict)."""
+        return "; ".join(self.probe_inconclusive_reasons)
 
     @property
     def by_batch_size(self) -> list[LabelStats]:
@@ -237,6 +291,16 @@ def _observations(folder: Path, problems: list[str]) -> tuple[ProbeObservation, 
     return tuple(out)
 
 
+def _aborted(raw: Any) -> str | None:
+    """``summary.json`` → ``aborted``: None, or why the run stopped early."""
+    if raw is None or raw is False:
+        return None
+    if isinstance(raw, Mapping):
+        reason = raw.get("reason")
+        return str(reason) if reason not in (None, "") else "no reason given"
+    return str(raw) if isinstance(raw, str) and raw else "no reason given"
+
+
 def read_load_run(folder: Path) -> LoadRun:
     """Read the load run in ``folder``; ``RunFolderError`` naming summary.json if unusable."""
     path = folder / "summary.json"
@@ -270,4 +334,7 @@ def read_load_run(folder: Path) -> LoadRun:
         series=_series(folder, problems),
         observations=_observations(folder, problems),
         problems=tuple(problems),
+        aborted=_aborted(data.get("aborted")),
+        transport_errors=as_int(totals.get("transport_errors")),
+        server_errors=as_int(totals.get("server_errors")),
     )

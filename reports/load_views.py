@@ -5,6 +5,12 @@ percentiles over time and, when it has parts (a sweep's batch sizes, an import's
 synchronous and queued requests), contacts/s per part. A rate-limit probe gets its
 timeline (``X-RateLimit-Remaining`` and the 429s, request by request) and its findings.
 A plot whose data is missing is replaced by a sentence saying which file lacks it.
+
+A run that stopped early (the target did not answer) or sent nothing carries ``failure``:
+the report shows it as failed, with its reason, above figures that are then no
+measurement of the provider. Errors are shown apart: no HTTP answer at all, 5xx, other.
+A probe is ``honest``, ``not honest`` or ``inconclusive`` (with why; its findings are then
+shown without colour, since they rest on too little evidence to be held against anyone).
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.charts import Band, Bar, Series, bar_chart, line_chart
-from reports.json_files import as_mapping
+from reports.json_files import as_list, as_mapping
 from reports.load_results import LoadRun
 
-__all__ = ["LoadView", "ProbeView", "fmt", "load_view", "probe_view"]
+__all__ = ["LoadView", "ProbeView", "errors_text", "fmt", "load_view", "probe_view"]
 
 SCENARIO_TITLES = {
     "sweep": "Throughput against batch size",
@@ -52,6 +58,10 @@ class LoadView:
     charts: list[Markup] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
+    @property
+    def failure(self) -> str:
+        return self.run.failure
+
 
 @dataclass
 class ProbeView:
@@ -62,6 +72,22 @@ class ProbeView:
     charts: list[Markup] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     note: str = ""
+    #: why the probe gave no verdict (empty when it gave one).
+    inconclusive: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return self.run.probe_verdict
+
+    @property
+    def failure(self) -> str:
+        return self.run.failure
+
+
+def errors_text(run: LoadRun) -> str:
+    """A run's errors, those without any HTTP answer and the 5xx told apart."""
+    return (f"{run.errors:,} ({run.transport_errors:,} without an HTTP answer, "
+            f"{run.server_errors:,} 5xx, {run.other_errors:,} other)")
 
 
 def _figures(run: LoadRun) -> list[tuple[str, str]]:
@@ -74,7 +100,8 @@ def _figures(run: LoadRun) -> list[tuple[str, str]]:
         ("contacts accepted", f"{run.contacts:,}"),
         ("contacts/s", fmt(run.contacts_per_second)),
         ("requests/s", fmt(run.requests_per_second)),
-        ("429 answers / other errors", f"{run.rate_limited:,} / {run.errors:,}"),
+        ("429 answers", f"{run.rate_limited:,}"),
+        ("errors", errors_text(run)),
         ("latency p50 / p95 / p99 / p99.9",
          " / ".join(fmt(v, 1) for v in (lat.p50, lat.p95, lat.p99, lat.p99_9)) + " ms"),
     ]
@@ -195,9 +222,14 @@ def _phases(run: LoadRun) -> list[Band]:
 
 def probe_view(run: LoadRun, note: str = "") -> ProbeView:
     probe = run.rate_limit or {}
-    problems = [str(p) for p in probe.get("problems", ()) or ()]
-    view = ProbeView(run, _yes(probe.get("honest")), _probe_rows(probe) if probe else [],
-                     problems, note=note)
+    honest = run.probe_honest
+    problems = [str(p) for p in as_list(probe.get("problems"))]
+    findings = _probe_rows(probe) if probe else []
+    if honest is None:  # too little evidence: nothing in it is held against the provider
+        problems = [p for p in problems if not p.startswith("inconclusive: ")]
+        findings = [(label, value, None) for label, value, _ in findings]
+    view = ProbeView(run, honest, findings, problems, note=note,
+                     inconclusive=run.probe_inconclusive_reasons)
     if not probe:
         view.missing.append(f"{run.folder.name}/summary.json has no rate_limit findings")
     if run.observations:
@@ -222,7 +254,10 @@ def probe_view(run: LoadRun, note: str = "") -> ProbeView:
         if series:
             view.charts.append(line_chart(f"{run.name}: rate-limit timeline, per second",
                                           series, x_label="time (s)", y_label="count"))
-    if not view.charts:
+    if not view.charts and run.observations:
+        view.missing.append(f"{run.folder.name}/rate_limit.json: no answer carried "
+                            "X-RateLimit-Remaining and none was a 429: no timeline")
+    elif not view.charts:
         view.missing.append(f"{run.folder.name}: no rate_limit.json nor series.json: "
                             "no timeline")
     return view

@@ -11,6 +11,8 @@ Load runs are found by their ``summary.json`` anywhere below ``load/`` (so a cha
 the load stage's folder naming does not lose them). A file that is missing or malformed
 while the rest is readable becomes a problem of the run (the report shows it, the
 verdict is incomplete); a folder with nothing to render raises ``RunFolderError``.
+Without ``run.json`` the steps are inferred from the files: a load run that stopped early
+(``aborted``) or sent no request is a step in ``error`` with that reason, never ``done``.
 """
 
 from __future__ import annotations
@@ -82,8 +84,9 @@ def _inferred_steps(contract: ContractResults | None, runs: list[LoadRun],
     steps = []
     if contract is not None:
         steps.append(StepRecord("contract", "contract suite", "done", folder="contract"))
-    for run in runs:
-        steps.append(StepRecord("load", f"{run.provider} {run.scenario}", "done",
+    for run in runs:  # a run that stopped early or sent nothing did not finish its step
+        steps.append(StepRecord("load", f"{run.provider} {run.scenario}",
+                                "error" if run.failure else "done", run.failure,
                                 provider=run.provider, scenario=run.scenario,
                                 folder=str(run.folder.relative_to(folder))))
     return steps

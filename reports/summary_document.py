@@ -6,6 +6,14 @@ It holds the verdict, the steps, and per provider the status of every contract c
 (with title, doc reference, seed and curl for the failures), each load run's throughput
 and latency, its SLA verdicts and the rate-limit probe's findings. ``report --compare``
 reads it, so a kept ``summary.json`` is enough to compare against.
+
+Each load run says whether it ran to its end: ``aborted`` is null, or ``{"reason": …}``
+when it stopped early because the target did not answer (the verdict is then incomplete,
+and its ``sla.judged`` is false: its thresholds fail nothing); its errors count apart
+those without any HTTP answer (``transport_errors``) and the 5xx answers
+(``server_errors``). The probe's ``verdict`` is ``honest``, ``not honest`` or
+``inconclusive`` (``honest`` null, ``inconclusive`` saying why; a probe whose run stopped
+early is inconclusive too).
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ __all__ = ["SUMMARY_SCHEMA", "build_summary", "iso_time"]
 
 SUMMARY_SCHEMA = "bulkbench.summary/1"
 #: the probe's findings copied into the summary (the rest stays in the run folder).
-_PROBE_FIELDS = ("honest", "enforced", "headers_present", "advertised_limit",
+_PROBE_FIELDS = ("enforced", "headers_present", "advertised_limit",
                  "observed_limit", "remaining_decrements_by_one",
                  "remaining_reaches_zero_at_first_429", "accepted_beyond_limit", "problems")
 
@@ -57,13 +65,23 @@ def _check(record: CheckRecord) -> dict[str, Any]:
     return out
 
 
-def _load(run: LoadRun) -> dict[str, Any]:
+def _probe(run: LoadRun) -> dict[str, Any] | None:
     probe = run.rate_limit
+    if probe is None:
+        return None
+    return {"honest": run.probe_honest, "verdict": run.probe_verdict,
+            "inconclusive": run.probe_inconclusive_reasons,
+            **{k: probe.get(k) for k in _PROBE_FIELDS}}
+
+
+def _load(run: LoadRun) -> dict[str, Any]:
     return {
         "scenario": run.scenario, "endpoint": run.endpoint, "model": run.model,
         "users": run.users, "batch_size": run.batch_size,
         "window_seconds": run.window_seconds, "requests": run.requests, "ok": run.ok,
+        "aborted": None if run.aborted is None else {"reason": run.aborted},
         "contacts": run.contacts, "rate_limited": run.rate_limited, "errors": run.errors,
+        "transport_errors": run.transport_errors, "server_errors": run.server_errors,
         "contacts_per_second": run.contacts_per_second,
         "requests_per_second": run.requests_per_second,
         "latency_ms": run.latency.as_dict(),
@@ -72,10 +90,10 @@ def _load(run: LoadRun) -> dict[str, Any]:
              "contacts_per_second": s.contacts_per_second, "p50_ms": s.latency.p50,
              "p99_ms": s.latency.p99} for s in run.by_batch_size],
         "sla": None if run.sla is None else {
-            "passed": run.sla.passed,
+            "passed": run.sla.passed, "judged": not run.failure,
             "verdicts": [{"name": v.name, "threshold": v.threshold, "measured": v.measured,
                           "passed": v.passed, "detail": v.detail} for v in run.sla.verdicts]},
-        "rate_limit": None if probe is None else {k: probe.get(k) for k in _PROBE_FIELDS},
+        "rate_limit": _probe(run),
         "folder": str(run.folder.name),
     }
 

@@ -6,6 +6,18 @@
                 malformed, or no step ran at all); never reported as a pass;
 ``passed``      everything that was asked for ran, and nothing failed.
 
+A load run that *stopped early* because its target did not answer (its ``summary.json``
+has ``aborted``), or that sent no request at all, makes the run ``incomplete`` with that
+reason, never ``passed``: the target did not answer, so what the run measured until then
+is no verdict on the provider's performance. For the same reason the SLA thresholds of
+such a run fail nothing (they are shown as not judged). When the run's manifest already
+records that load step as unfinished (``bulkbench run`` marks it ``error`` with the same
+reason) the reason is given once.
+
+A rate-limit probe without evidence (``honest`` null, ``verdict: inconclusive``) is
+neither honest nor dishonest: it fails nothing (an SLA ``rate_limit_honest`` on it is not
+measured) and is named among the reasons with why it was inconclusive.
+
 Assumption mismatches (a provider settling an open point of the docs otherwise than the
 spec assumed) are listed among the reasons but fail nothing: with ``--strict`` the suite
 records them as failures instead.
@@ -20,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from reports.load_results import LoadRun
 from reports.run_folder import RunData
 
 __all__ = ["Verdict", "decide"]
@@ -52,6 +65,15 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def _step_says_so(run: RunData, load: LoadRun) -> bool:
+    """Whether an unfinished step of the manifest already stands for ``load``."""
+    folder = load.folder.resolve()
+    return any(step.unfinished and step.stage == "load" and (
+        (step.folder is not None and (run.folder / step.folder).resolve() == folder)
+        or (step.provider, step.scenario) == (load.provider, load.scenario))
+        for step in run.steps)
+
+
 def decide(run: RunData) -> Verdict:
     """The verdict of ``run`` (see the module docstring)."""
     failures: list[str] = []
@@ -71,6 +93,13 @@ def decide(run: RunData) -> Verdict:
                              " (not failures: settle them in the provider config)")
     sla_failed = 0
     for load in run.load_runs:
+        if load.failure:  # the target did not answer: no verdict on its figures
+            if not _step_says_so(run, load):
+                gaps.append(f"{load.name}: {load.failure}")
+            continue
+        if load.scenario == "rate_limit" and load.rate_limit and load.probe_honest is None:
+            notes.append(f"{load.provider}: rate limit inconclusive "
+                         f"({load.probe_inconclusive})")
         if load.sla is not None:
             bad = sum(1 for v in load.sla.verdicts if v.passed is False)
             if bad or not load.sla.passed:

@@ -5,7 +5,9 @@ Three test suites: ``bulkbench.contract`` (one test case per contract check, bui
 title, message, doc reference, seed and curl; the stage's own pytest JUnit stays in
 ``contract/junit.xml``, and is copied in only when results.json is missing),
 ``bulkbench.load`` (per load run one case, plus one per SLA threshold: failed, or
-skipped when not measured) and ``bulkbench.run`` (one case per step: a step that did not
+skipped when not measured; a run that stopped early because its target did not answer, or
+that sent no request, is a failure with that reason, and its SLA thresholds are skipped
+as not judged) and ``bulkbench.run`` (one case per step: a step that did not
 run to its end is an error, never a pass; a problem reading the folder likewise).
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from reports.contract_results import CheckRecord
 from reports.handlers.base import Handler, ProviderResults, ReportContext
 from reports.load_results import LoadRun
-from reports.load_views import fmt
+from reports.load_views import errors_text, fmt
 
 __all__ = ["JunitHandler"]
 
@@ -66,12 +68,22 @@ def _check_case(suite: ET.Element, check: CheckRecord) -> None:
 def _load_cases(suite: ET.Element, run: LoadRun) -> None:
     classname = f"load.{run.provider}.{run.scenario}"
     case = _case(suite, classname, "run", run.window_seconds)
-    out = ET.SubElement(case, "system-out")
-    out.text = (f"{run.requests:,} requests, {run.contacts:,} contacts, "
-                f"{fmt(run.contacts_per_second)} contacts/s, p99 {fmt(run.latency.p99)} ms, "
-                f"{run.rate_limited:,} 429s, {run.errors:,} errors")
+    text = (f"{run.requests:,} requests, {run.contacts:,} contacts, "
+            f"{fmt(run.contacts_per_second)} contacts/s, p99 {fmt(run.latency.p99)} ms, "
+            f"{run.rate_limited:,} 429s, errors {errors_text(run)}")
+    if run.scenario == "rate_limit" and run.rate_limit is not None:
+        text += f"; rate limit {run.probe_verdict}" + (
+            f" ({run.probe_inconclusive})" if run.probe_honest is None else "")
+    if run.failure:  # before system-out, as the JUnit schema orders them
+        kind = "aborted" if run.aborted is not None else "no-requests"
+        ET.SubElement(case, "failure", message=run.failure, type=kind).text = (
+            f"{run.name}: {run.failure}\n{text}")
+    ET.SubElement(case, "system-out").text = text
     for v in run.sla.verdicts if run.sla else ():
         sla = _case(suite, classname, f"sla {v.name}")
+        if run.failure:
+            ET.SubElement(sla, "skipped", message=f"not judged: the run failed: {run.failure}")
+            continue
         detail = f"limit {fmt(v.threshold, 3)}, measured {fmt(v.measured, 3)}" + (
             f" ({v.detail})" if v.detail else "")
         if v.passed is False:

@@ -4,6 +4,11 @@ GitHub renders HTML inside Markdown, so provider-supplied text is escaped here: 
 ``>`` and ``&`` as entities, Markdown punctuation with a backslash, and curl lines go in
 a code fence longer than any run of backticks they contain. Failures are capped (the
 full list is in index.html) so the file stays far below GitHub's 1 MiB summary limit.
+
+Every load run has a line under "Load runs": ran to its end, or ❌ failed with its
+reason (stopped early because the target did not answer, or sent no request), and its
+errors with those that got no HTTP answer and the 5xx told apart. The SLA thresholds of a
+failed run are "not judged".
 """
 
 from __future__ import annotations
@@ -68,11 +73,12 @@ class MarkdownHandler(Handler):
         self.lines = [f"## bulkbench: {_ICONS[v.status]} {v.headline}", "", " · ".join(facts),
                       ""]
         self.lines += [f"- {md_text(r, 300)}" for r in v.reasons[:20]]
-        self.lines += ["", "| provider | contract | peak contacts/s | p99 there | rate limit "
-                       "| SLA |", "|---|---|---:|---:|---|---|"]
+        self.lines += ["", "| provider | contract | peak contacts/s | p99 there | load runs "
+                       "| rate limit | SLA |", "|---|---|---:|---:|---|---|---|"]
         self.failures: list[CheckRecord] = []
         self.mismatches: list[CheckRecord] = []
         self.sla_lines: list[str] = []
+        self.load_lines: list[str] = []
 
     def handle(self, event: ProviderResults) -> None:
         row = overview_row(event.provider, event.contract_ran, event.checks, event.load_runs)
@@ -82,13 +88,25 @@ class MarkdownHandler(Handler):
         self.lines.append(
             f"| {md_text(event.provider)} | {_ok(row.contract_ok)}{md_text(row.contract)} "
             f"| {peak} | {fmt(row.peak_p99_ms, 1, ' ms')} "
+            f"| {_ok(row.load_ok)}{md_text(row.load, 300)} "
             f"| {_ok(row.rate_limit_ok)}{md_text(row.rate_limit, 160)} "
             f"| {_ok(row.sla_ok)}{md_text(row.sla)} |")
         self.failures += [c for c in event.checks if c.status in ("failed", "error")]
         self.mismatches += [c for c in event.checks if c.status == "mismatch"]
         for run in event.load_runs:
+            status = f"❌ failed: {md_text(run.failure, 300)}" if run.failure else "ran to its end"
+            if run.scenario == "rate_limit" and run.rate_limit is not None:
+                status += f"; rate limit {run.probe_verdict}" + (
+                    f" ({md_text(run.probe_inconclusive, 300)})"
+                    if run.probe_honest is None and not run.failure else "")
+            self.load_lines.append(
+                f"| {md_text(run.name)} | {status} | {run.requests:,} "
+                f"| {fmt(run.contacts_per_second, 0)} | {run.rate_limited:,} "
+                f"| {run.transport_errors:,} | {run.server_errors:,} | {run.other_errors:,} |")
             for v in run.sla.verdicts if run.sla else ():
                 verdict = {True: "✅ pass", False: "❌ FAIL", None: "not measured"}[v.passed]
+                if run.failure:
+                    verdict = "not judged (the run failed)"
                 self.sla_lines.append(
                     f"| {md_text(run.name)} | {md_text(v.name)} | {fmt(v.threshold, 3)} "
                     f"| {fmt(v.measured, 3)} | {verdict} |")
@@ -126,6 +144,11 @@ class MarkdownHandler(Handler):
                              f"| {md_text('; '.join(check.settle_with), 300)} |")
             if len(self.mismatches) > MAX_FAILURES:
                 lines.append(f"… and {len(self.mismatches) - MAX_FAILURES} more in index.html.")
+        if self.load_lines:
+            lines += ["", "### Load runs", "",
+                      "| run | status | requests | contacts/s | 429 | no HTTP answer | 5xx "
+                      "| other errors |", "|---|---|---:|---:|---:|---:|---:|---:|",
+                      *self.load_lines]
         if self.sla_lines:
             lines += ["", "### SLA", "", "| run | threshold | limit | measured | verdict |",
                       "|---|---|---:|---:|---|", *self.sla_lines]
