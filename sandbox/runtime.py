@@ -241,6 +241,9 @@ class Sandbox:
                             "window_seconds": self.settings.rate_limit[1]}
                            if self.settings.rate_limit else None),
             "latency_ms": self.settings.latency_ms,
+            "connection_limits": {"header_timeout_seconds": self.settings.header_timeout_seconds,
+                                  "body_timeout_seconds": self.settings.body_timeout_seconds,
+                                  "max_connections": self.settings.max_connections},
             "faults": sorted(self.settings.faults),
             "variant": self.settings.variant,
             "assumption_files": list(self.settings.assumption_files),
