@@ -19,15 +19,17 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from bulkbench.errors import BulkbenchError
-from contract.catalog import Catalog, Endpoint, Provider
+from contract.assumptions import ASSUMPTIONS, settle
+from contract.catalog import Catalog, Endpoint, Provider, RateLimit
 from contract.config import DEFAULT_KEY_ENV
 
 __all__ = [
+    "ASSUMPTION_OPTIONS",
     "LOOPBACK_CAPS",
     "OPTIONS",
     "PROGRESS_PREFIX",
@@ -40,11 +42,13 @@ __all__ = [
     "ScenarioPlan",
     "caps_for",
     "check_host",
+    "check_websocket_host",
     "is_loopback",
     "locust_args",
     "parse_duration",
     "resolve_plan",
     "settings_from_options",
+    "settled_assumptions",
 ]
 
 
@@ -113,6 +117,17 @@ def check_host(url: str, allow_hosts: Sequence[str]) -> None:
         )
 
 
+def check_websocket_host(url: str, allow_hosts: Sequence[str]) -> None:
+    """:func:`check_host` for a ``ws://`` or ``wss://`` URL (the progress WebSocket): a
+    configured WebSocket on another host needs that host allowed too."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise LoadError("the WebSocket URL (websocket_url, --bb-ws-url) is not a ws:// or "
+                        "wss:// URL")
+    check_host(urlunsplit(parts._replace(scheme="https" if parts.scheme == "wss" else "http",
+                                         query="", fragment="")), allow_hosts)
+
+
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m(?!s))?"
                        r"\s*(?:(\d+(?:\.\d+)?)\s*s?)?\s*$")
 
@@ -172,6 +187,18 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "provider's, e.g. LEADLEX_API_KEY)"),
     OptionSpec("ws-url", str, "", "WebSocket URL of the progress events (default: derived)"),
     OptionSpec("job-status-path", str, "", "import job status path (default: the catalog's)"),
+    OptionSpec("ws-auth", str, "", "how the WebSocket takes the token: query (the "
+               "ws-token-param parameter), header (Authorization: Bearer) or subprotocol "
+               "(Sec-WebSocket-Protocol) (default: the spec's assumption)",
+               ("query", "header", "subprotocol")),
+    OptionSpec("ws-token-param", str, "", "the query parameter of the WebSocket token when "
+               "ws-auth is query (default: the spec's assumption)"),
+    OptionSpec("rate-limit-requests", int, 0, "requests per rate-limit window the provider "
+               "allows (0: the spec's assumption)"),
+    OptionSpec("rate-limit-window", float, 0.0, "the rate-limit window, seconds (0: the "
+               "spec's assumption)"),
+    OptionSpec("rate-limit-reset", str, "", "what X-RateLimit-Reset holds (default: the "
+               "spec's assumption)", ("epoch-seconds", "delta-seconds")),
     OptionSpec("sweep-sizes", str, "", "sweep: comma-separated batch sizes "
                "(default: 1,10,100,maximum)"),
     OptionSpec("stage-seconds", float, 10.0, "sweep: seconds per batch size"),
@@ -212,6 +239,11 @@ class LoadSettings:
     bb_key_env: str = ""
     bb_ws_url: str = ""
     bb_job_status_path: str = ""
+    bb_ws_auth: str = ""
+    bb_ws_token_param: str = ""
+    bb_rate_limit_requests: int = 0
+    bb_rate_limit_window: float = 0.0
+    bb_rate_limit_reset: str = ""
     bb_sweep_sizes: str = ""
     bb_stage_seconds: float = 10.0
     bb_queued_size: int = 0
@@ -263,7 +295,8 @@ def settings_from_options(options: Any) -> LoadSettings:
             raise LoadError(f"{spec.flag} {raw!r}: one of {', '.join(spec.choices)}")
         values[spec.dest] = value
     settings = LoadSettings(**values)
-    for name in ("bb_rate", "bb_max_rate", "bb_batch_size", "bb_queued_size"):
+    for name in ("bb_rate", "bb_max_rate", "bb_batch_size", "bb_queued_size",
+                 "bb_rate_limit_requests", "bb_rate_limit_window"):
         if getattr(settings, name) < 0:
             raise LoadError(f"--{name[3:].replace('_', '-')} cannot be negative")
     if settings.bb_max_in_flight < 1:
@@ -285,6 +318,38 @@ def locust_args(values: Mapping[str, Any]) -> list[str]:
     return args
 
 
+# --------------------------------------------------------------------------- assumptions
+
+#: the keys of ``contract/assumptions.py`` the load stage reads, and the option carrying
+#: each (``bulkbench load`` passes the provider config's value; an option left empty is
+#: the spec's assumption). ``import_job_status_path`` and ``websocket_url`` are resolved
+#: apart: the job path in :func:`resolve_plan`, the WebSocket URL from the target.
+ASSUMPTION_OPTIONS: dict[str, str] = {
+    "import_job_status_path": "job-status-path",
+    "websocket_url": "ws-url",
+    "websocket_auth": "ws-auth",
+    "websocket_token_param": "ws-token-param",
+    "rate_limit_requests": "rate-limit-requests",
+    "rate_limit_window_seconds": "rate-limit-window",
+    "rate_limit_reset": "rate-limit-reset",
+}
+_SETTLED_HERE = ("websocket_auth", "websocket_token_param", "rate_limit_requests",
+                 "rate_limit_window_seconds", "rate_limit_reset")
+
+
+def settled_assumptions(settings: LoadSettings, provider: Provider) -> dict[str, Any]:
+    """The values the run uses for the WebSocket auth and rate-limit keys that apply to
+    ``provider``: the option's (the provider config's, through ``bulkbench load``), else
+    the spec's assumption (``contract.assumptions.settle``)."""
+    values: dict[str, Any] = {}
+    for key in _SETTLED_HERE:
+        if not ASSUMPTIONS[key].applies_to(provider.name):
+            continue
+        given = getattr(settings, "bb_" + ASSUMPTION_OPTIONS[key].replace("-", "_"))
+        values[key] = given if given else settle(None, provider, key)
+    return values
+
+
 # --------------------------------------------------------------------------- plan
 
 
@@ -301,10 +366,20 @@ class ScenarioPlan:
     #: import: the job status path with ``{job_id}``; add_to_list: the bulk create endpoint.
     job_status_path: str | None = None
     helper: Endpoint | None = None
+    #: the assumption values the run uses (:func:`settled_assumptions`).
+    assumptions: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return f"{self.provider.name}.{self.scenario}"
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The rate limit the probe judges by: the provider config's numbers and Reset
+        style, else the spec's (``rate_limit_*`` assumptions)."""
+        a = self.assumptions
+        return RateLimit(int(a["rate_limit_requests"]), float(a["rate_limit_window_seconds"]),
+                         str(a["rate_limit_reset"]))
 
 
 def _batch_endpoints(provider: Provider) -> list[Endpoint]:
@@ -403,7 +478,8 @@ def resolve_plan(settings: LoadSettings, catalog: Catalog,
         if not settings.bb_list_id:
             raise LoadError("add_to_list needs a list id (--bb-list-id, or list_id in the "
                             "provider config)")
-    return ScenarioPlan(scenario, provider, endpoint, size, sizes, status_path, helper)
+    return ScenarioPlan(scenario, provider, endpoint, size, sizes, status_path, helper,
+                        settled_assumptions(settings, provider))
 
 
 def _status_path(provider: Provider) -> str | None:

@@ -51,6 +51,7 @@ from loadtests.load_settings import (
     ScenarioPlan,
     caps_for,
     check_host,
+    check_websocket_host,
     is_loopback,
     resolve_plan,
     settings_from_options,
@@ -59,7 +60,7 @@ from loadtests.per_second_series import write_series_and_log
 from loadtests.run_context import RunContext
 from loadtests.run_summary import build_summary
 from loadtests.sla_thresholds import evaluate, failed, load_sla, thresholds_for
-from loadtests.websocket_progress import websocket_url
+from loadtests.websocket_auth import websocket_target, websocket_url
 
 __all__ = ["Runtime", "current", "install", "locust_snapshot", "warm_up"]
 
@@ -156,6 +157,12 @@ class Runtime:
             raise LoadError(str(exc).replace("--allow-host", "--bb-allow-host")) from None
         caps = caps_for(host)
         plan = resolve_plan(settings, default_catalog())
+        ws_url = websocket_url(host, settings.bb_ws_url) if plan.endpoint.websocket else ""
+        if ws_url:
+            try:
+                check_websocket_host(ws_url, settings.allow_hosts)
+            except LoadError as exc:
+                raise LoadError(str(exc).replace("--allow-host", "--bb-allow-host")) from None
         self.settings, self.plan = settings, plan
         users = int(getattr(env.parsed_options, "num_users", 0) or 1)
         if plan.scenario == "rate_limit" and (users > 1 or self.role != "local"):
@@ -183,8 +190,10 @@ class Runtime:
         self.ctx = RunContext(
             settings=settings, plan=plan, base_url=host, headers=headers,
             recorder=self.recorder, caps=caps,
-            ws_url=(websocket_url(host, settings.bb_ws_url, key)
-                    if plan.endpoint.websocket else ""),
+            socket_target=(websocket_target(
+                ws_url, key, plan.assumptions.get("websocket_auth", "query"),
+                plan.assumptions.get("websocket_token_param", "access_token"))
+                if ws_url else None),
             worker_index=max(0, int(getattr(env.runner, "worker_index", 0) or 0)),
             closed_ceiling=ceiling, abort=self.abort, end_run=self.quit_soon)
 

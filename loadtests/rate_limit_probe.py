@@ -9,6 +9,11 @@
    header's honesty).
 4. ``blind``: as long, a client that retries at once.
 
+The numbers and the ``X-RateLimit-Reset`` style the probe reads the headers with are the
+settled ``rate_limit_requests``, ``rate_limit_window_seconds`` and ``rate_limit_reset``
+(the provider config's, passed as ``--bb-rate-limit-*``; else the spec's assumption):
+``ScenarioPlan.rate_limit``.
+
 Requests are the smallest valid batch of the endpoint (the catalog's ``minItems``),
 sent one at a time so that the headers of consecutive answers can be compared. The
 observations and their verdicts (``rate_limit_verdicts.analyse``) become one ``rate_limit``
@@ -48,12 +53,13 @@ class RateLimitProbe(Driver):
         self.done = False
         self.max_rate = min(self.settings.bb_probe_max_rate, ctx.caps.max_rate)
         self.deadline = 0.0
-        limit = ctx.plan.provider.rate_limit
-        self.reset_style = limit.reset if limit is not None else "epoch-seconds"
-        self.assumed_window = 0.0 if limit is None else limit.window_seconds
-        self.assumed = (None if limit is None else
-                        {"requests": limit.requests, "window_seconds": limit.window_seconds,
-                         "reset": limit.reset})
+        # the provider config's numbers and Reset style (rate_limit_* assumptions), else
+        # the spec's x-bulkbench-rate-limit: what the verdicts are computed with
+        limit = ctx.plan.rate_limit
+        self.reset_style = limit.reset
+        self.assumed_window = limit.window_seconds
+        self.assumed = {"requests": limit.requests, "window_seconds": limit.window_seconds,
+                        "reset": limit.reset}
 
     # ------------------------------------------------------------------ the task
 

@@ -18,6 +18,14 @@ requests sent after waiting ``Retry-After`` succeed), the recovery time, and the
 clients side by side. Windows are told apart by ``Remaining`` going up or, with
 epoch-seconds resets, ``Reset`` moving on.
 
+``assumed`` is the limit the run settled (``rate_limit_requests``,
+``rate_limit_window_seconds``, ``rate_limit_reset``: the provider config's, else the
+spec's). ``Reset`` is read in the assumed style. A provider that decides otherwise (an
+advertised or observed limit other than the assumed number, a ``Reset`` that is plainly of
+the other style) is an *assumption mismatch* naming the key (``assumption_mismatches``),
+not dishonesty: a Reset read in the wrong style gets no honesty verdict (None) and does
+not count against ``honest``.
+
 The verdict (``verdict``; ``honest`` True, False or None) is *inconclusive* whenever the
 probe lacks evidence, never "not honest": some requests got no answer at all (refused,
 reset, timed out), no request succeeded (a dead target, a wrong key or path), fewer than
@@ -34,14 +42,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["MIN_ANSWERS", "RESET_TOLERANCE_S", "RETRY_AFTER_TOLERANCE_S", "Observation",
-           "analyse"]
+__all__ = ["EPOCH_FLOOR", "MIN_ANSWERS", "RESET_TOLERANCE_S", "RETRY_AFTER_TOLERANCE_S",
+           "Observation", "analyse"]
 
 #: slack for the rounding of Retry-After (whole seconds) and for the clocks of the two ends.
 RETRY_AFTER_TOLERANCE_S = 0.1
 RESET_TOLERANCE_S = 0.5
 #: answers (successes and 429s) the ramp needs before any verdict is given.
 MIN_ANSWERS = 3
+#: a Reset at or above this is a Unix time (2001-09-09), below it a number of seconds.
+EPOCH_FLOOR = 1e9
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,31 @@ def _missing_evidence(obs: Sequence[Observation], ramp: Sequence[Observation]) -
     return reasons
 
 
+def _mismatches(assumed: dict[str, Any] | None, reset_style: str, advertised: int | None,
+                observed: int | None, partial: bool, first_429: Observation | None
+                ) -> list[dict[str, Any]]:
+    """Where the provider decides the open points otherwise than the run assumed."""
+    out: list[dict[str, Any]] = []
+    requests = (assumed or {}).get("requests")
+    if requests is not None:
+        if advertised is not None and advertised != requests:
+            out.append({"key": "rate_limit_requests", "assumed": requests, "seen": advertised,
+                        "message": f"X-RateLimit-Limit is {advertised}, rate_limit_requests "
+                                   f"assumes {requests}"})
+        elif observed is not None and not partial and observed != requests:
+            out.append({"key": "rate_limit_requests", "assumed": requests, "seen": observed,
+                        "message": f"the observed limit is {observed}, rate_limit_requests "
+                                   f"assumes {requests}"})
+    if first_429 is not None and first_429.reset is not None:
+        epoch = first_429.reset >= EPOCH_FLOOR
+        seen = "epoch-seconds" if epoch else "delta-seconds"
+        if seen != reset_style:
+            out.append({"key": "rate_limit_reset", "assumed": reset_style, "seen": seen,
+                        "message": f"X-RateLimit-Reset {first_429.reset:g} reads as {seen}, "
+                                   f"rate_limit_reset assumes {reset_style}"})
+    return out
+
+
 def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
             assumed: dict[str, Any] | None = None) -> dict[str, Any]:
     """The probe's verdicts (see the module docstring); ``assumed`` = the spec's limit."""
@@ -229,6 +264,10 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
         reset = _header_honesty("X-RateLimit-Reset", first_429,
                                 _reset_at(first_429, reset_style), RESET_TOLERANCE_S, polls,
                                 recovered)
+        if any(m["key"] == "rate_limit_reset" for m in _mismatches(
+                assumed, reset_style, None, None, False, first_429)):
+            # read in a style the provider does not use: no verdict on its honesty
+            reset.update(honest=None, problem=None, read_as=reset_style)
         for verdict in (retry_after, reset):
             if verdict.get("problem"):
                 problems.append(verdict["problem"])
@@ -236,8 +275,11 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
     honest: bool | None = (
         enforced and headers_present and decrements and bool(reaches_zero)
         and beyond == 0 and bool(retry_after and retry_after.get("honest"))
-        and bool(reset and reset.get("honest"))
+        and bool(reset and (reset.get("honest") or (reset.get("honest") is None
+                                                      and "read_as" in reset)))
         and (observed_limit == advertised or partial))
+    mismatches = _mismatches(assumed, reset_style, advertised, observed_limit, partial,
+                             first_429)
     inconclusive = _missing_evidence(obs, ramp)
     if not inconclusive and first_429 is None and not problems:
         inconclusive.append("no 429 within the probe's rate and time budget: the limit was "
@@ -254,6 +296,7 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
         "headers_present": headers_present,
         "advertised_limit": advertised,
         "assumed": assumed,
+        "assumption_mismatches": mismatches,
         "observed_limit": observed_limit,
         "first_window_partial": partial,
         "remaining_decrements_by_one": decrements if checked else None,

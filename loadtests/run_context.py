@@ -22,6 +22,7 @@ from generators.contact_templates import MAX_INDEX, default_run_tag
 from loadtests.contact_metrics import Recorder
 from loadtests.load_settings import Caps, LoadSettings, ScenarioPlan
 from loadtests.transport_failures import TransportWatch
+from loadtests.websocket_auth import SocketTarget
 
 __all__ = ["RunContext"]
 
@@ -39,13 +40,16 @@ class RunContext:
     headers: dict[str, str]
     recorder: Recorder
     caps: Caps
-    ws_url: str = ""
+    #: how to open the progress WebSocket (it holds the token), when the endpoint has one.
+    socket_target: SocketTarget | None = None
     worker_index: int = 0
     #: closed model: requests/s per user at most (0: no ceiling).
     closed_ceiling: float = 0.0
     transport: TransportWatch = field(default_factory=TransportWatch)
     abort: Callable[[str], None] = field(default=lambda reason: None)
     end_run: Callable[[], None] = field(default=lambda: None)
+    #: a job answer without the assumed fields was logged (once per process).
+    warned_job_body: bool = False
     start_perf: float = field(default_factory=time.perf_counter)
     start_wall: float = field(default_factory=time.time)
     _users: itertools.count[int] = field(default_factory=itertools.count)

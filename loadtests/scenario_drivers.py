@@ -142,7 +142,11 @@ class Driver:
         return start_perf
 
     def follow_job(self, job_id: str, label: str, start_perf: float) -> None:
-        """Poll the job status path with backoff until the job completes (or fails)."""
+        """Poll the job status path (``import_job_status_path``: the provider config's,
+        else the spec's) with backoff until the job completes (or fails). A 2xx answer
+        without a job status (the body the spec assumes: ``status``, at the top or under
+        ``data``) is counted as ``job_answers_unreadable`` and logged once; the run goes
+        on without following that job."""
         template = self.plan.job_status_path
         if not template:
             self.recorder.add_number("jobs_not_followed", 1)
@@ -156,6 +160,9 @@ class Driver:
             answer = self.send("GET", path, None, name)
             if answer.ok:
                 status, accepted = from_job(answer.body)
+                if status == "unknown":  # no status where the assumed job body has one
+                    self.job_unreadable(template, answer.body)
+                    return
                 if status == "completed":
                     self.recorder.add_contacts(label, accepted, answer.done_wall)
                     self.recorder.record_latency("import_completed", label=label,
@@ -175,6 +182,20 @@ class Driver:
         if not self.ctx.transport.tripped:
             self.recorder.add_number("jobs_timed_out", 1)
 
+    def job_unreadable(self, template: str, body: Any) -> None:
+        """A job answer without the status the spec assumes: counted, logged once (the
+        keys it has, never its values), and the job no longer followed."""
+        self.recorder.add_number("job_answers_unreadable", 1)
+        if self.ctx.warned_job_body:
+            return
+        self.ctx.warned_job_body = True
+        data = body.get("data", body) if isinstance(body, dict) else body
+        keys = sorted(map(str, data))[:12] if isinstance(data, dict) else []
+        log.warning("bulkbench: the answer of GET %s has no job status (data.status or "
+                    "status; it has %s): queued jobs are not followed; is "
+                    "import_job_status_path right?", template,
+                    ", ".join(keys) if keys else f"no object but {type(data).__name__}")
+
 
 class BatchDriver(Driver):
     """steady, sweep and websocket: batches of generated contacts to one endpoint."""
@@ -184,8 +205,9 @@ class BatchDriver(Driver):
         self.endpoint = ctx.plan.endpoint
         self.socket: ProgressSocket | None = None
         self.connecting = Semaphore()  # open model: one greenlet opens the socket
-        if self.endpoint.websocket:
-            self.socket = ProgressSocket(ctx.ws_url, ending_event_name(self.endpoint.websocket),
+        if self.endpoint.websocket and ctx.socket_target is not None:
+            self.socket = ProgressSocket(ctx.socket_target,
+                                         ending_event_name(self.endpoint.websocket),
                                          self.settings.bb_timeout)
 
     def size_and_label(self) -> tuple[int, str]:

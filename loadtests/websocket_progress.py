@@ -7,7 +7,11 @@ ending event (``*_ending``, the name comes from the spec's ``x-bulkbench-websock
 carries the transaction ``uuid`` the HTTP answer returned. An ending that arrives before
 its HTTP answer is kept, so the order of the two channels does not matter.
 
-The URL carries the access token (``?access_token=``): it is never logged.
+How the token travels is the provider config's ``websocket_auth``
+(``websocket_auth.py``: a query parameter, an ``Authorization: Bearer`` header or the
+``Sec-WebSocket-Protocol``). Neither the token nor a URL holding it is ever logged:
+errors name the exception type only. A connection that closes (a server refusing the
+token closes it at once) wakes every transaction waiting on it: none waits in vain.
 Runs inside locust (gevent).
 """
 
@@ -18,14 +22,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import gevent  # type: ignore[import-untyped]
 import orjson
 import websocket
 from gevent.event import AsyncResult  # type: ignore[import-untyped]
 
-__all__ = ["ProgressSocket", "ending_event_name", "websocket_url"]
+from loadtests.websocket_auth import SocketTarget
+
+__all__ = ["ProgressSocket", "ending_event_name"]
 
 log = logging.getLogger("bulkbench.load")
 
@@ -41,23 +46,11 @@ def ending_event_name(channel: Mapping[str, Any] | None) -> str:
     return "_ending"
 
 
-def websocket_url(base_url: str, configured: str, token: str) -> str:
-    """``configured`` (or ``ws[s]://<base>/ws``) with ``access_token=<token>`` added."""
-    if configured:
-        parts = urlsplit(configured)
-    else:
-        base = urlsplit(base_url)
-        scheme = "wss" if base.scheme == "https" else "ws"
-        parts = base._replace(scheme=scheme, path=base.path.rstrip("/") + "/ws", query="")
-    query = "&".join(filter(None, [parts.query, urlencode({"access_token": token})]))
-    return urlunsplit(parts._replace(query=query))
-
-
 class ProgressSocket:
     """One WebSocket connection and the ending events it has received, by uuid."""
 
-    def __init__(self, url: str, ending: str, timeout: float) -> None:
-        self._url = url
+    def __init__(self, target: SocketTarget, ending: str, timeout: float) -> None:
+        self._target = target
         self.ending = ending
         self.timeout = timeout
         self._ws: Any = None
@@ -75,8 +68,11 @@ class ProgressSocket:
         self.close()  # a broken connection is replaced, not leaked
         try:
             # never follow a redirect (load safety: it could lead to a host not allowed)
-            self._ws = websocket.create_connection(self._url, timeout=self.timeout,
-                                                   redirect_limit=0)
+            target = self._target
+            self._ws = websocket.create_connection(
+                target.url, timeout=self.timeout, redirect_limit=0,
+                header=list(target.headers) or None,
+                subprotocols=list(target.subprotocols) or None)
         except Exception as exc:  # the library raises many kinds; say which, never the URL
             self._ws = None
             self.error = f"cannot open the WebSocket: {type(exc).__name__}"
@@ -85,11 +81,13 @@ class ProgressSocket:
         self._reader = gevent.spawn(self._read)
 
     def _read(self) -> None:
-        while self._ws is not None:
+        ws = self._ws
+        while ws is not None and self._ws is ws:
             try:
-                frame = self._ws.recv()
-            except Exception as exc:  # closed or broken: waiters time out
+                frame = ws.recv()
+            except Exception as exc:  # closed or broken: nobody waits in vain
                 self.error = f"WebSocket closed: {type(exc).__name__}"
+                self._fail_waiters()
                 return
             done_perf, done_wall = time.perf_counter(), time.time()
             self.frames += 1
@@ -110,15 +108,24 @@ class ProgressSocket:
                 while len(self._early) > _EARLY_MAX:
                     self._early.popitem(last=False)
 
+    def _fail_waiters(self) -> None:
+        """The connection is gone: every transaction waited for gets no ending (None)."""
+        waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            waiter.set(None)
+
     def wait_ending(self, uuid: str, timeout: float) -> tuple[Any, float, float] | None:
-        """``(data, perf, wall)`` of the ending event of ``uuid``, or None on timeout."""
+        """``(data, perf, wall)`` of the ending event of ``uuid``; None on timeout, or
+        when the connection closes first (a server that refuses the token closes it)."""
         early = self._early.pop(uuid, None)
         if early is not None:
             return early
+        if not self.connected:
+            return None
         waiter = AsyncResult()
         self._waiters[uuid] = waiter
         try:
-            result: tuple[Any, float, float] = waiter.get(timeout=timeout)
+            result: tuple[Any, float, float] | None = waiter.get(timeout=timeout)
             return result
         except gevent.Timeout:
             self._waiters.pop(uuid, None)
@@ -133,3 +140,4 @@ class ProgressSocket:
                 log.debug("closing the WebSocket failed", exc_info=True)
         if self._reader is not None:
             self._reader.kill(block=False)
+        self._fail_waiters()

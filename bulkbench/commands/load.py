@@ -1,14 +1,21 @@
 """`bulkbench load`: run a locust load scenario and check it against an SLA.
 
 The command never imports locust (it monkey-patches the standard library with gevent):
-it checks the options against the catalog, starts the sandbox when no base URL is given,
-runs ``loadtests/locustfile.py`` as its own process(es) with a live progress line, then
+it checks the options against the catalog, starts the sandbox when no base URL is given
+(serving the provider config's ``[provider.assumptions]``), checks that the host is allowed
+and only then sends the preflight's one request to a remote target, runs
+``loadtests/locustfile.py`` as its own process(es) with a live progress line, then
 reads the run's ``summary.json``, prints the figures and each SLA threshold against what
 was measured, and decides the exit code in one place (``_conclude``): 1 when the run
 stopped early because the target did not answer (``loadtests/transport_failures.py``),
 when an SLA threshold fails, or, when the SLA sets no ``max_error_rate`` (or there is no
 SLA), when any request failed at the transport level or with a 5xx; else 0 (2 for
 anything the user can fix, raised as a ``BulkbenchError``).
+
+The open points the provider config settles (``contract/assumptions.py``) reach locust as
+plain option values (:data:`~loadtests.load_settings.ASSUMPTION_OPTIONS`): the job status
+path, the WebSocket's URL and auth, the rate limit's numbers and Reset style; the probe's
+sandbox gets the settled limit.
 
 Files go to ``<out>/load/<provider>-<scenario>/`` (``<out>`` defaults to
 ``reports/runs/<UTC timestamp>``).
@@ -34,14 +41,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from bulkbench.errors import BulkbenchError
+from contract.assumptions import ASSUMPTIONS, settle
 from contract.catalog import default_catalog
 from contract.config import load_config
 from loadtests.load_settings import (
+    ASSUMPTION_OPTIONS,
     OPTIONS,
     SCENARIOS,
     LoadError,
     caps_for,
     check_host,
+    check_websocket_host,
     is_loopback,
     locust_args,
     parse_duration,
@@ -83,6 +93,10 @@ class LoadRequest:
     sandbox_latency_ms: float = 0.0
     sandbox_faults: list[str] = field(default_factory=list)
     stop_timeout_s: float = 10.0
+    #: one GET of a remote base URL before the load (``contract.preflight``), once the
+    #: host is allowed and every option is checked: a target that does not answer is one
+    #: line and exit 1, not a run of transport failures.
+    preflight: bool = True
 
 
 def _extra_options(pairs: list[str]) -> dict[str, str]:
@@ -143,9 +157,12 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
         "batch-size": req.batch_size or "", "rate": rate or "", "seed": req.seed,
         "max-in-flight": req.max_in_flight, "out": str(out.resolve()),
         "allow-host": ",".join(req.allow_hosts),
-        "job-status-path": pconf.assumption("import_job_status_path", ""),
-        "ws-url": pconf.assumption("websocket_url", ""),
     }
+    # the open points the provider config settles ([provider.assumptions]): passed as
+    # plain option values (locust runs in its own process, which loads no config)
+    for assumption, name in ASSUMPTION_OPTIONS.items():
+        if ASSUMPTIONS[assumption].applies_to(provider.name):
+            values[name] = pconf.assumption(assumption, "")
     if probe:
         values["probe-max-seconds"] = max(1.0, duration - 1.0)
     values.update(_extra_options(req.options))
@@ -168,14 +185,19 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
             from sandbox.process import start_sandbox  # only when the sandbox is the target
 
             limit = req.sandbox_rate_limit
-            if limit is None and probe and provider.rate_limit is not None:
-                limit = f"{provider.rate_limit.requests}/{provider.rate_limit.window_seconds:g}"
+            if limit is None and probe:  # the limit the probe judges by: the config's, else
+                # the spec's (rate_limit_requests, rate_limit_window_seconds)
+                limit = (f"{settle(pconf, provider, 'rate_limit_requests')}/"
+                         f"{settle(pconf, provider, 'rate_limit_window_seconds'):g}")
             # the sandbox's folder holds its keys (sandbox.json): never inside the run folder
             data_dir = Path(stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="bulkbench-sandbox-")))
+            # it serves the config's readings of the open points (the WebSocket's auth, the
+            # Reset style, ...), so that the run and its target agree
             sandbox = stack.enter_context(start_sandbox(
                 data_dir, rate_limit=limit, faults=req.sandbox_faults,
-                latency_ms=req.sandbox_latency_ms))
+                latency_ms=req.sandbox_latency_ms,
+                assumptions=[req.config] if req.config is not None else []))
             base_url = sandbox.base_url(provider.name)
             key = sandbox.key(provider.name)
             values["key-env"] = "BULKBENCH_SANDBOX_KEY"
@@ -184,7 +206,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
                 lists = sandbox.lists(provider.name)
                 values["list-id"] = lists[0] if lists else ""
             channel = sandbox.info["providers"][provider.name].get("websocket") or {}
-            if channel.get("url") and not values.get("ws-url"):
+            if channel.get("url"):  # the sandbox's own channel, wherever the config points
                 values["ws-url"] = str(channel["url"])
             console.print(f"sandbox serving at {base_url}")
         caps = caps_for(base_url)
@@ -205,6 +227,8 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
         plan = resolve_plan(settings, catalog)
         if req.scenario == "sweep" and "stage-seconds" not in _extra_options(req.options):
             values["stage-seconds"] = f"{duration / len(plan.sizes):g}"
+        if plan.endpoint.websocket and values.get("ws-url"):
+            check_websocket_host(str(values["ws-url"]), req.allow_hosts)
         if sandbox is not None:
             served = sandbox.info["providers"][provider.name].get("endpoints", [])
             needed = [ep for ep in (plan.endpoint, plan.helper) if ep is not None]
@@ -216,6 +240,11 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
         workers = f", {req.workers} workers" if req.workers else ""
         console.print(f"load: {plan.label} on {plan.endpoint.key} ({model}, batch "
                       f"{plan.batch_size}, {duration:g} s{workers}) → {out}")
+        if sandbox is None and req.preflight:
+            # only now, the host allowed and every option checked: one request, no more
+            from contract.preflight import preflight
+
+            preflight(provider.name, base_url)  # no answer: one line, exit 1
         run = LocustRun(host=base_url, out_dir=out, users=users, duration_s=duration,
                         bb_args=locust_args(values), env=env, workers=req.workers,
                         stop_timeout_s=req.stop_timeout_s)
@@ -299,6 +328,11 @@ def _failures_beyond_sla(summary: dict[str, Any], error_rate_in_sla: bool) -> li
     return reasons
 
 
+#: harness counters of work the answers pointed at and the run could not follow.
+_FOLLOW_UPS = ("job_answers_unreadable", "job_poll_errors", "jobs_failed", "jobs_timed_out",
+               "jobs_not_followed", "websocket_connect_errors", "websocket_endings_missed")
+
+
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
     totals = summary["totals"]
     table = Table(title=f"{summary['provider']}.{summary['scenario']} "
@@ -333,6 +367,14 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
                       f"{probe['observed_limit']}, honest: {verdict}")
         for problem in probe.get("problems", ()):
             console.print(f"  - {problem}", markup=False)
+        for mismatch in probe.get("assumption_mismatches") or ():
+            console.print(f"  - assumption mismatch ([{summary['provider']}.assumptions] "
+                          f"{mismatch['key']}): {mismatch['message']}", markup=False)
+    harness = summary.get("harness") or {}
+    follow_ups = [f"{name.replace('_', ' ')}: {int(harness[name]):,}" for name in _FOLLOW_UPS
+                  if harness.get(name)]
+    if follow_ups:
+        console.print("follow-up problems: " + ", ".join(follow_ups), markup=False)
 
 
 def _print_verdicts(verdicts: list[Verdict], console: Console) -> None:
@@ -389,9 +431,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> int:
         """Run a locust load scenario and check it against an SLA."""
-        from contract.preflight import preflight_providers
-
-        preflight_providers([provider], base_url, config)  # no answer: one line, exit 1
         return run_load(LoadRequest(
             provider=provider, scenario=scenario, endpoint=endpoint, users=users, rate=rate,
             duration=duration, batch_size=batch_size, workers=workers, base_url=base_url,
