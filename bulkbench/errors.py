@@ -8,6 +8,7 @@ Each stage raises its own small exception types, all below :class:`BulkbenchErro
     ├── contract.config.ConfigError                the provider config (TOML) is invalid
     ├── contract.target.SuiteConfigError           the contract suite cannot reach its target
     ├── contract.suite_process.SuiteCrashed        the contract suite's pytest process crashed
+    ├── contract.preflight.TargetUnreachable       the target does not answer at all (exit 1)
     ├── generators.errors.GeneratorError           a batch or case cannot be generated
     ├── sandbox.errors.SandboxError                the sandbox cannot start as asked
     ├── loadtests.load_settings.LoadError          a load run is misconfigured or unsafe

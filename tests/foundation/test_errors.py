@@ -9,6 +9,7 @@ from bulkbench.errors import BulkbenchError
 
 MODULES = (
     "contract.catalog", "contract.config", "contract.target", "contract.suite_process",
+    "contract.preflight",
     "generators.errors", "sandbox.errors", "loadtests.load_settings",
     "loadtests.sla_thresholds", "bulkbench.commands.load", "reports.errors",
 )
