@@ -10,6 +10,9 @@ Beside them: ``storage`` (SQLite, WAL, one DB thread), ``auth`` (keys), ``rate_l
 ``false``), ``batch_chunks`` (a large body's batch array parsed a chunk at a time),
 ``inspect`` (``/_sandbox``), ``server`` (uvicorn and ``sandbox.json``),
 ``connection_guard`` (read deadlines and a connection cap on uvicorn's protocol),
+``assumed`` (which reading of the documentation's open points is served: the spec's, or a
+variant's, ``variants/NAME.toml``, or an ``--assumptions`` file; read through
+``SandboxSettings.assumed``),
 ``process`` (start it as a subprocess). The providers' own parts: ``import_rows``,
 ``import_jobs``, ``import_worker``, ``idempotency``, ``webhooks``, ``csv_rows`` (LeadLex
 import); ``datananas_quotas``, ``datananas_progress``, ``progress_channel``,
