@@ -21,10 +21,10 @@ epoch-seconds resets, ``Reset`` moving on.
 ``assumed`` is the limit the run settled (``rate_limit_requests``,
 ``rate_limit_window_seconds``, ``rate_limit_reset``: the provider config's, else the
 spec's). ``Reset`` is read in the assumed style. A provider that decides otherwise (an
-advertised or observed limit other than the assumed number, a ``Reset`` that is plainly of
-the other style) is an *assumption mismatch* naming the key (``assumption_mismatches``),
-not dishonesty: a Reset read in the wrong style gets no honesty verdict (None) and does
-not count against ``honest``.
+advertised or observed limit other than the assumed number; a ``Reset`` plainly of the
+other style: a delta longer than a day, an epoch time a day past) is an *assumption
+mismatch* naming the key (``assumption_mismatches``), not dishonesty: a Reset read in the
+wrong style gets no honesty verdict (None) and does not count against ``honest``.
 
 The verdict (``verdict``; ``honest`` True, False or None) is *inconclusive* whenever the
 probe lacks evidence, never "not honest": some requests got no answer at all (refused,
@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["EPOCH_FLOOR", "MIN_ANSWERS", "RESET_TOLERANCE_S", "RETRY_AFTER_TOLERANCE_S",
+__all__ = ["DELTA_MAX", "MIN_ANSWERS", "RESET_TOLERANCE_S", "RETRY_AFTER_TOLERANCE_S",
            "Observation", "analyse"]
 
 #: slack for the rounding of Retry-After (whole seconds) and for the clocks of the two ends.
@@ -50,8 +50,9 @@ RETRY_AFTER_TOLERANCE_S = 0.1
 RESET_TOLERANCE_S = 0.5
 #: answers (successes and 429s) the ramp needs before any verdict is given.
 MIN_ANSWERS = 3
-#: a Reset at or above this is a Unix time (2001-09-09), below it a number of seconds.
-EPOCH_FLOOR = 1e9
+#: a delta-seconds Reset above this (a day) is a Unix time; an epoch-seconds Reset more than
+#: this before the answer is a number of seconds.
+DELTA_MAX = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,13 @@ def _mismatches(assumed: dict[str, Any] | None, reset_style: str, advertised: in
                         "message": f"the observed limit is {observed}, rate_limit_requests "
                                    f"assumes {requests}"})
     if first_429 is not None and first_429.reset is not None:
-        epoch = first_429.reset >= EPOCH_FLOOR
-        seen = "epoch-seconds" if epoch else "delta-seconds"
+        # only a value the assumed style cannot mean: an epoch Reset already past, or a
+        # delta longer than a day
+        seen = reset_style
+        if reset_style == "epoch-seconds" and first_429.reset < first_429.done - DELTA_MAX:
+            seen = "delta-seconds"
+        elif reset_style == "delta-seconds" and first_429.reset > DELTA_MAX:
+            seen = "epoch-seconds"
         if seen != reset_style:
             out.append({"key": "rate_limit_reset", "assumed": reset_style, "seen": seen,
                         "message": f"X-RateLimit-Reset {first_429.reset:g} reads as {seen}, "

@@ -6,7 +6,11 @@ import is reported as *not run* with the import error as its reason, never as pa
 Each step's console output goes to ``logs/`` in the run folder; what it measured stays in
 the files its stage writes. A load step that stopped early because its target did not
 answer (``summary.json`` → ``aborted``), or that sent no request at all, is an error with
-its reason, never done.
+its reason, never done. So is one whose every request failed (a 5xx, no answer, or any
+other error but a 429: an error rate of 100 %), with the 5xx count in its reason: such a
+run measured no throughput and no latency. A step some of whose requests answered 5xx
+is done, and its line says how many (``…; 12 of 340 answered 5xx``), never a plain
+success; the SLA's ``max_error_rate`` (in the report) judges whether that is acceptable.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from rich.console import Console
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.targets import SharedSandboxes, Target
 from reports.errors import RunFolderError
-from reports.load_results import read_load_run
+from reports.load_results import LoadRun, read_load_run
 
 __all__ = ["ContractStep", "LoadStep", "Step", "StepContext", "StepOutcome"]
 
@@ -182,7 +186,7 @@ class LoadStep(Step):
             result = read_load_run(folder)
         except RunFolderError as exc:
             return StepOutcome("error", "no summary", f"{exc}; see logs/{log.name}", relative)
-        failure = _failed_load(folder, result.requests)
+        failure = _failed_load(folder, result.requests) or _all_failed(result)
         if failure:
             return StepOutcome("error", failure, f"{failure}; see logs/{log.name}", relative)
         if probe:
@@ -193,6 +197,8 @@ class LoadStep(Step):
             line = (f"{result.contacts:,} contacts, "
                     f"{'—' if cps is None else f'{cps:,.0f}'} contacts/s, p99 "
                     f"{'—' if result.latency.p99 is None else f'{result.latency.p99:,.1f}'} ms")
+        if result.server_errors:
+            line += f"; {result.server_errors:,} of {result.requests:,} answered 5xx"
         if result.sla is not None and not result.sla.passed:
             line += "; SLA not met"
         return StepOutcome("done", line, folder=relative)
@@ -210,6 +216,18 @@ def _failed_load(folder: Path, requests: int) -> str:
     if not requests:
         return "no request was sent"
     return ""
+
+
+def _all_failed(result: LoadRun) -> str:
+    """Why a load run none of whose requests succeeded is a failure (or "")."""
+    if not result.requests or result.errors < result.requests:
+        return ""
+    parts = [f"{result.server_errors:,} answered 5xx"]
+    if result.transport_errors:
+        parts.append(f"{result.transport_errors:,} got no answer")
+    if result.other_errors:
+        parts.append(f"{result.other_errors:,} other errors")
+    return f"every one of {result.requests:,} requests failed ({', '.join(parts)})"
 
 
 def _probe_line(probe: Mapping[str, Any]) -> str:

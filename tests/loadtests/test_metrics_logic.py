@@ -158,7 +158,7 @@ def test_pure_modules_and_the_cli_never_import_locust_or_gevent():
         "import loadtests.load_settings, loadtests.contact_metrics, loadtests.hdr_histograms\n"
         "import loadtests.per_second_series, loadtests.sla_thresholds, loadtests.run_summary\n"
         "import loadtests.rate_limit_verdicts, loadtests.accepted_contacts\n"
-        "import loadtests.locust_processes, loadtests.run_context\n"
+        "import loadtests.locust_processes, loadtests.run_context, loadtests.websocket_auth\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent'))\n"
         "print(','.join(bad))\n"
     )
