@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contract.catalog import Provider
+    from contract.catalog import Endpoint, Provider
     from contract.config import ProviderConfig
 
-__all__ = ["ASSUMPTIONS", "Assumption", "problem", "settle", "table_line"]
+__all__ = ["ASSUMPTIONS", "Assumption", "operation_keys", "problem", "settle"]
 
 Kinds = tuple[type, ...]
 Default = Callable[["Provider"], Any]
@@ -182,6 +182,13 @@ _add("websocket_token_param", str, "NOTES D6",
      _const("access_token"), providers=("datananas",))
 
 
+def operation_keys(provider: Provider, endpoint: Endpoint) -> tuple[str, ...]:
+    """The keys that settle an operation as a whole (its ``x-bulkbench-settled-by``)."""
+    operation = provider.document["paths"][endpoint.path][endpoint.method.lower()]
+    keys = operation.get("x-bulkbench-settled-by")
+    return tuple(str(k) for k in keys) if isinstance(keys, list) else ()
+
+
 def settle(config: ProviderConfig | None, provider: Provider, key: str) -> Any:
     """The value of ``key`` for ``provider``: the config's, else the spec's assumption."""
     entry = ASSUMPTIONS.get(key)
@@ -222,8 +229,3 @@ def _job_states_problem(value: Any) -> str | None:
     pending = value["pending"]
     words = [value["done"], value["failed"], *(pending if isinstance(pending, list) else [1])]
     return None if all(isinstance(w, str) and w for w in words) else wrong
-
-
-def table_line(provider: str, key: str) -> str:
-    """Where a user settles ``key``: ``[leadlex.assumptions] idempotency_reuse``."""
-    return f"[{provider}.assumptions] {key}"

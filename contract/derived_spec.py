@@ -102,8 +102,23 @@ def _rename(doc: dict[str, Any], provider: Provider, settled: Settled) -> None:
             item.pop(key, None)
 
 
+def _replace_enum(node: Any, old: list[Any], new: list[Any]) -> None:
+    """Every ``enum`` equal to ``old`` in ``node`` becomes ``new``."""
+    if isinstance(node, dict):
+        if node.get("enum") == old:
+            node["enum"] = list(new)
+        for value in node.values():
+            _replace_enum(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            _replace_enum(value, old, new)
+
+
 def _settled(doc: dict[str, Any], provider: Provider, settled: Settled) -> None:
     _rename(doc, provider, settled)
+    if "row_error_codes" in settled:  # the spec's enum of row error codes is its guess
+        _replace_enum(doc, list(ASSUMPTIONS["row_error_codes"].default(provider)),
+                      list(settled["row_error_codes"]))
     status = settled.get("success_status")
     envelope = any(key in settled and settled[key] != ASSUMPTIONS[key].default(provider)
                    for key in ENVELOPE_KEYS)

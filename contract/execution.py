@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from contract.assumptions import operation_keys
 from contract.catalog import Endpoint
 from contract.checks import CHECKS
 from contract.checks.registry import CheckContext, CheckSkipped, run_check
@@ -77,10 +78,9 @@ def _assumption_behind(target: Target, endpoint: Endpoint, check: str,
     if not isinstance(status, int):
         return None
     if not endpoint.documented and check != "not_a_server_error" and status < 500:
-        operation = target.provider.document["paths"][endpoint.path][endpoint.method.lower()]
-        keys = operation.get("x-bulkbench-settled-by")  # the whole operation is assumed
-        if isinstance(keys, list) and keys:
-            return tuple(str(k) for k in keys)
+        keys = operation_keys(target.provider, endpoint)  # the whole operation is assumed
+        if keys:
+            return keys
     if check == "status_code_conformance" and 200 <= status < 300:
         return ("success_status",)
     if check == "response_schema_conformance" and status >= 400:

@@ -35,9 +35,9 @@ RUNNING = "contact_bulk_create_running"
 ENDING = "contact_bulk_create_ending"
 
 
-def path_of(endpoint: Endpoint, **params: str) -> str:
-    """The endpoint's path with ``{name}`` parameters filled in."""
-    path = endpoint.path
+def path_of(endpoint: Endpoint, template: str | None = None, **params: str) -> str:
+    """The endpoint's path (or ``template``) with ``{name}`` parameters filled in."""
+    path = template or endpoint.path
     for name, value in params.items():
         path = path.replace("{" + name + "}", value)
     return path

@@ -87,8 +87,8 @@ def _sandbox_secrets(info: Mapping[str, Any]) -> list[str]:
 
 
 @contextmanager
-def _sandboxes(work: Sequence[Path], faults: Sequence[str], seed: int, webhook_port: int
-               ) -> Iterator[tuple[Path, Path]]:
+def _sandboxes(work: Sequence[Path], faults: Sequence[str], seed: int, webhook_port: int,
+               variant: str | None = None) -> Iterator[tuple[Path, Path]]:
     """The main and the rate-limited sandbox, started side by side, stopped at the end;
     each in its own temporary folder of ``work``, which it removes when it stops or this
     process dies."""
@@ -100,10 +100,10 @@ def _sandboxes(work: Sequence[Path], faults: Sequence[str], seed: int, webhook_p
         main_future = pool.submit(
             start_sandbox, work[0], rate_limit=MAIN_RATE_LIMIT, faults=faults, seed=seed,
             webhook_url=f"http://127.0.0.1:{webhook_port}/hooks/import-completed",
-            remove_data_on_exit=True)
+            remove_data_on_exit=True, variant=variant)
         throttled_future = pool.submit(start_sandbox, work[1],
                                        rate_limit=THROTTLED_RATE_LIMIT, faults=faults,
-                                       seed=seed, remove_data_on_exit=True)
+                                       seed=seed, remove_data_on_exit=True, variant=variant)
         started: list[SandboxProcess] = []
         errors: list[BaseException] = []
         for future in (main_future, throttled_future):
@@ -130,7 +130,7 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
               max_examples: int = 20, timeout: float | None = None,
               job_timeout: float | None = None, faults: Sequence[str] = (),
               checks: Sequence[str] = (), suite_timeout: float = DEFAULT_SUITE_TIMEOUT,
-              extra_args: Sequence[str] = ()) -> SuiteRun:
+              extra_args: Sequence[str] = (), variant: str | None = None) -> SuiteRun:
     """Run the suite for ``providers`` and return its outcome (see module docstring).
 
     Relative paths are the caller's (the suite itself runs in the repository)."""
@@ -148,6 +148,8 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
     real = base_url is not None or any(cfg.provider(p).base_url for p in providers)
     if real and faults:
         raise UsageError("faults can only be switched on in the sandbox (no --base-url)")
+    if real and variant:
+        raise UsageError("a sandbox variant is only for the sandbox (no --base-url)")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     if api_key is not None:
@@ -194,7 +196,8 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
         with ExitStack() as stack:
             if not real:
                 port = free_port()
-                info, throttled = stack.enter_context(_sandboxes(work, faults, seed, port))
+                info, throttled = stack.enter_context(
+                    _sandboxes(work, faults, seed, port, variant))
                 args += ["--sandbox-info", str(info), "--throttled-sandbox-info",
                          str(throttled), "--webhook-listen", f"127.0.0.1:{port}"]
             try:

@@ -142,6 +142,13 @@ class Target:
             return int(self.assumed("success_status"))
         return endpoint.success_status
 
+    def path_template(self, endpoint: Endpoint) -> str:
+        """Where ``endpoint`` is served: the configured job status path for the import job
+        operation (undocumented, NOTES L8), else the spec's path."""
+        if endpoint.name == "import_job_status" and self.job_status_path:
+            return self.job_status_path
+        return endpoint.path
+
     def settled(self, key: str) -> bool:
         """Whether the provider config settles ``key`` (rather than the spec assuming it)."""
         return self.config is not None and key in self.config.assumptions

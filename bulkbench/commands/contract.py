@@ -155,6 +155,11 @@ def register(app: typer.Typer) -> None:
             "--strict", help="Fail on assumption mismatches too (the provider deciding an "
                              "open point of the docs otherwise than the spec assumed and "
                              "the config says).")] = False,
+        sandbox_variant: Annotated[str | None, typer.Option(
+            "--sandbox-variant", metavar="NAME",
+            help="Test a sandbox that reads the docs' open points otherwise (alt): "
+                 "with the default config, each difference is an assumption mismatch; "
+                 "with --config sandbox/variants/NAME.toml, none is.")] = None,
         sandbox_fault: Annotated[list[str] | None, typer.Option(
             "--sandbox-fault", hidden=True,
             help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
@@ -201,7 +206,7 @@ def register(app: typer.Typer) -> None:
         run = run_suite(providers, out_dir, base_url=base_url, api_key=api_key, config=config,
                         seed=seed, max_examples=max_examples, timeout=timeout,
                         job_timeout=job_timeout, faults=sandbox_fault or (),
-                        checks=check or (), extra_args=extra)
+                        checks=check or (), extra_args=extra, variant=sandbox_variant)
         if run.pytest_exit == 4:
             raise UsageError(_pytest_error(run.output) or "the suite refused its options")
         if run.pytest_exit == 5:

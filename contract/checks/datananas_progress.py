@@ -71,8 +71,23 @@ def _describe(events: list[ProgressEvent], limit: int = 8) -> str:
     return "\n".join(shown) or "(none)"
 
 
+#: what settles where the progress socket is and how it takes the token (NOTES D6).
+_SOCKET_KEYS = ("websocket_url", "websocket_auth", "websocket_token_param")
+
+
+def _heard(ctx: CheckContext, scenario: _Scenario) -> None:
+    """Not one frame reached the socket: its URL or the way it takes the token is not what
+    the config says (a provider that sends events to nobody cannot be told apart)."""
+    if not scenario.run.events:
+        closed = f"; socket: {scenario.run.socket_closed}" if scenario.run.socket_closed else ""
+        ctx.mismatch(_SOCKET_KEYS, "the progress socket heard nothing",
+                     "not one frame reached the progress socket while the request ran"
+                     f"{closed}", scenario.run.exchange)
+
+
 def _events(ctx: CheckContext, attempt: int = 0) -> _Scenario:
     scenario = _scenario(ctx, attempt)
+    _heard(ctx, scenario)
     if not scenario.events:
         others = scenario.run.events
         ctx.fail("no progress events for the request",
@@ -186,6 +201,7 @@ def progress_uuid_matches(ctx: CheckContext) -> None:
     """Every event of the request carries the uuid its HTTP response returned."""
     scenario = _scenario(ctx)
     run = scenario.run
+    _heard(ctx, scenario)
     ctx.expect(scenario.uuid is not None, "no uuid", "the response has no uuid", run.exchange)
     mine = {e.event for e in scenario.events}
     ctx.expect({STARTING, ENDING} <= mine, "events carry another uuid",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from contract.assumptions import ASSUMPTIONS
+from contract.assumptions import ASSUMPTIONS, operation_keys
 from contract.catalog import Endpoint
 from contract.exchange import Exchange, curl_line
 from contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
@@ -291,4 +291,9 @@ def run_check(ctx: CheckContext) -> None:
     except CheckFailure as failure:
         if ctx.spec.assumes and not failure.basis:
             raise AssumptionMismatch.of(failure, ctx.spec.assumes, ctx.target.name) from None
+        status = (failure.response or {}).get("status")
+        keys = operation_keys(ctx.target.provider, ctx.endpoint)
+        if not ctx.endpoint.documented and status == 404 and keys:
+            # an operation the docs do not describe is not where the spec assumed it
+            raise AssumptionMismatch.of(failure, keys, ctx.target.name) from None
         raise

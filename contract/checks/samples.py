@@ -88,7 +88,8 @@ def valid_request(ctx: CheckContext, endpoint: Endpoint, *, role: str | None = "
 def _send(ctx: CheckContext, endpoint: Endpoint, *, role: str | None = "full",
           key: str | None = None, body: Any = None, content: bytes | None = None,
           params: Mapping[str, str] | None = None) -> Exchange:
-    path = path_of(endpoint, **(params or _path_params(ctx, endpoint)))
+    path = path_of(endpoint, ctx.target.path_template(endpoint),
+                   **(params or _path_params(ctx, endpoint)))
     if content is not None:
         return ctx.client.send(endpoint.method, path, role=role, key=key, content=content)
     if body is not None:
@@ -130,7 +131,7 @@ def cheap_request(ctx: CheckContext, endpoint: Endpoint, client: ContractClient 
     """A request that writes nothing (an empty JSON object, or an unknown job): for
     counting against a rate limit."""
     client = client or ctx.client
-    path = path_of(endpoint, **_path_params(ctx, endpoint))
+    path = path_of(endpoint, ctx.target.path_template(endpoint), **_path_params(ctx, endpoint))
     if endpoint.request_schema:
         return client.send(endpoint.method, path, json={})
     return client.send(endpoint.method, path)
