@@ -1,4 +1,9 @@
-"""A tiny loopback server that misbehaves in one chosen way, for the robustness tests."""
+"""A tiny loopback server that misbehaves in one chosen way, for the robustness tests.
+
+It answers the harness' preflight (``GET /``, the one cheap request before any stage)
+with a plain 404, so the misbehaviour meets the checks themselves: a target that breaks
+down after it was found reachable. With ``preflight=False`` it misbehaves from the first
+request on (the harness then reports the target unreachable in one line)."""
 
 from __future__ import annotations
 
@@ -17,10 +22,11 @@ _HTML = b"<html><body><h1>Bad Gateway</h1></body></html>"
 class BadProvider:
     """Answers every connection according to ``mode`` until closed."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, *, preflight: bool = True) -> None:
         if mode not in MODES:
             raise ValueError(mode)
         self.mode = mode
+        self.preflight = preflight
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -50,24 +56,31 @@ class BadProvider:
                 return
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
-    def _read_request(self, conn: socket.socket) -> None:
+    def _read_request(self, conn: socket.socket) -> bytes:
         conn.settimeout(2.0)
         data = b""
         try:
             while b"\r\n\r\n" not in data:
                 chunk = conn.recv(65536)
                 if not chunk:
-                    return
+                    return data
                 data += chunk
         except OSError:
-            return
+            return data
+        return data
 
     def _answer(self, conn: socket.socket) -> None:
+        request = self._read_request(conn)
+        if self.preflight and request.startswith(b"GET / "):
+            body = b'{"error": "not found"}'
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+            conn.close()
+            return
         if self.mode == "reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
             return
-        self._read_request(conn)
         try:
             if self.mode == "hang":
                 self._open.append(conn)  # never answered, closed at the end

@@ -50,3 +50,20 @@ def test_a_hanging_leadlex_is_reported_on_every_endpoint(out_dir: Path,
     failed_endpoints = {r["endpoint"] for r in results["results"] if r["status"] == "failed"}
     assert failed_endpoints == {"leadlex.bulk_create", "leadlex.import_contacts",
                                 "leadlex.add_to_list", "leadlex.import_job_status"}
+
+
+@pytest.mark.parametrize("mode", ["hang", "reset"])
+def test_a_target_that_never_answers_is_unreachable_not_failed(
+        mode: str, out_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """No check runs against a target that does not answer its first request: one line,
+    exit 1, no verdict on the provider."""
+    monkeypatch.setenv("SOCIOCS_API_KEY", KEY)
+    with BadProvider(mode, preflight=False) as provider:
+        code = run_cli("--provider", "sociocs", "--base-url", provider.url,
+                       "--out", str(out_dir), "--timeout", "1")
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "unreachable" in captured.out + captured.err
+    results = out_dir / "results.json"
+    assert not results.exists() or read_results(results)["summary"]["failed"] == 0
