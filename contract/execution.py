@@ -13,6 +13,7 @@ from contract.assumptions import operation_keys
 from contract.catalog import Endpoint
 from contract.checks import CHECKS
 from contract.checks.registry import CheckContext, CheckSkipped, run_check
+from contract.checks.tolerance import family_of, rests_on_documentation
 from contract.conformance import ConformanceResult, StFailure, run_conformance
 from contract.derived_spec import Pins
 from contract.error_bodies import ENVELOPE_KEYS, code_problems
@@ -131,7 +132,10 @@ def basis_of(session: SuiteSession, planned: PlannedCheck) -> str:
         return "documented"
     if planned.case:
         case = find_case(planned.case, session.catalog)
-        return "documented" if case.expected.basis == "documented" else "assumption"
+        endpoint = session.catalog.endpoint(planned.endpoint)
+        if rests_on_documentation(case, endpoint):
+            return "documented"
+        return "tolerant" if family_of(case) is not None else "assumption"
     return CHECKS[planned.check].basis
 
 

@@ -3,12 +3,12 @@
 One record per planned check: provider, endpoint, check, case, group, status
 (``passed``, ``failed``, ``skipped`` or ``mismatch``: the provider settled an open point
 of the docs otherwise than the spec assumed, with the config keys that settle it), what
-the expectation rests on (``basis``: documented, consequence or assumption), the skip
-reason, the doc reference (the documentation seed file and sentence, or the NOTES.md
-decision), the seed and run tag,
-and for a failure its title, message, the curl line reproducing it (keys redacted) and
-excerpts of the request and the response. Every string passes through ``scrub`` before
-it is written.
+the expectation rests on (``basis``: documented, consequence, assumption, or tolerant
+for an edge case whose outcome the docs leave open), the skip reason, the doc reference
+(the documentation seed file and sentence, or the NOTES.md decision), the seed and run
+tag, and for a failure its title, message, the curl line reproducing it (keys redacted)
+and excerpts of the request and the response. Every string passes through ``scrub``
+before it is written.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ from typing import Any
 from contract.case_runner import run_case
 from contract.catalog import Endpoint
 from contract.checks.registry import CheckContext
-from contract.checks.tolerance import family_of, tolerated
+from contract.checks.tolerance import family_of, rests_on_documentation, tolerated
 from contract.error_bodies import code_problems
 from contract.exchange import Exchange
 from contract.failures import ProviderProblem
-from generators import Basis, Case, Expected, Outcome
+from generators import Case, Expected, Outcome
 
 __all__ = [
     "NOT_RUN",
@@ -158,7 +158,7 @@ def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> Non
                 [*lines, f"- the docs leave this open ({family.why}), but {why}"]),
                 outcome.exchange)
             return  # another answer the documentation allows, and what must hold holds
-        if case.expected.basis != Basis.DOCUMENTED:
+        if not rests_on_documentation(case, ctx.endpoint):
             ctx.mismatch(_settled_by(case, bad), title, "\n".join(lines),
                          outcome.exchange)
         ctx.fail(title, "\n".join(lines), outcome.exchange)

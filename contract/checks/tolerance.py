@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from contract.catalog import Endpoint
 from contract.checks.registry import CheckContext
 from contract.exchange import Exchange
 from contract.requests import result_data
@@ -57,6 +58,22 @@ FAMILIES = (
            lambda c: _short(c) in ("csv_bom", "csv_blank_lines", "csv_semicolon_delimiter",
                                    "csv_ragged_rows", "csv_unparseable_line")),
 )
+
+
+#: schema errors that break what a page's field table states (Required?, Data type).
+_TABLE_RULES = ("is a required property", "is not of type")
+
+
+def rests_on_documentation(case: Case, endpoint: Endpoint) -> bool:
+    """Whether ``case``'s outcome follows from the documentation: a documented case, or a
+    request that breaks a field's documented required flag or type, where the page names
+    its fields (not where the names themselves are assumed, ``field_names``)."""
+    if case.expected.basis == "documented":
+        return True
+    schema = endpoint.item_schema or {}
+    names_assumed = "field_names" in (schema.get("x-bulkbench-settled-by") or ())
+    return (case.expected.status == 400 and not names_assumed
+            and any(rule in case.expected.source for rule in _TABLE_RULES))
 
 
 def family_of(case: Case) -> Family | None:
