@@ -196,7 +196,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
             # Reset style, ...), so that the run and its target agree
             sandbox = stack.enter_context(start_sandbox(
                 data_dir, rate_limit=limit, faults=req.sandbox_faults,
-                latency_ms=req.sandbox_latency_ms,
+                latency_ms=req.sandbox_latency_ms, remove_data_on_exit=True,
                 assumptions=[req.config] if req.config is not None else []))
             base_url = sandbox.base_url(provider.name)
             key = sandbox.key(provider.name)
@@ -208,7 +208,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
             channel = sandbox.info["providers"][provider.name].get("websocket") or {}
             if channel.get("url"):  # the sandbox's own channel, wherever the config points
                 values["ws-url"] = str(channel["url"])
-            console.print(f"sandbox serving at {base_url}")
+            console.print(f"sandbox serving at {base_url}", markup=False)
         caps = caps_for(base_url)
         if duration > caps.max_duration_s:
             raise LoadError(f"--duration {req.duration}: at most {caps.max_duration_s:g} s "
@@ -239,7 +239,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
                  else f"closed model, {users} user(s)")
         workers = f", {req.workers} workers" if req.workers else ""
         console.print(f"load: {plan.label} on {plan.endpoint.key} ({model}, batch "
-                      f"{plan.batch_size}, {duration:g} s{workers}) → {out}")
+                      f"{plan.batch_size}, {duration:g} s{workers}) → {out}", markup=False)
         if sandbox is None and req.preflight:
             # only now, the host allowed and every option checked: one request, no more
             from contract.preflight import preflight
@@ -303,7 +303,7 @@ def _conclude(out: Path, code: int, sla: dict[str, Any] | None, provider: str, s
     reasons = _failures_beyond_sla(summary, "max_error_rate" in thresholds)
     for reason in reasons:
         console.print(f"[red]FAILED[/]: {escape(reason)}")
-    console.print(f"run folder: {out}")
+    console.print(f"run folder: {out}", markup=False)
     return 1 if failed(verdicts) or reasons else 0
 
 
@@ -364,7 +364,7 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
         honest = probe.get("honest")
         verdict = "inconclusive" if honest is None else fmt(honest)
         console.print(f"rate limit: advertised {probe['advertised_limit']}, observed "
-                      f"{probe['observed_limit']}, honest: {verdict}")
+                      f"{probe['observed_limit']}, honest: {verdict}", markup=False)
         for problem in probe.get("problems", ()):
             console.print(f"  - {problem}", markup=False)
         for mismatch in probe.get("assumption_mismatches") or ():
