@@ -53,6 +53,10 @@ FAMILIES = (
            "case-insensitively", lambda c: _short(c).endswith("email_other_case")),
     Family("rows and csv", "NOTES L17: 'Provide either rows or csv' does not say what both get",
            lambda c: _short(c) == "rows_and_csv"),
+    Family("unknown fields and long values", "NOTES X4: no page says whether unknown fields "
+           "are ignored or how long a value may be",
+           lambda c: _short(c) == "unknown_field" or (_short(c).endswith("_long")
+                                                       and c.expected.status < 300)),
     Family("csv dialect", "NOTES L27: no CSV dialect is documented (BOM, blank lines, "
            "delimiter, ragged or unparseable lines)",
            lambda c: _short(c) in ("csv_bom", "csv_blank_lines", "csv_semicolon_delimiter",
