@@ -105,3 +105,38 @@ def progress_events_stay_in_workspace(ctx: CheckContext) -> None:
     ctx.require(not leaked, "progress events reach another workspace",
                 f"{len(leaked)} events of transaction {uuid} reached a connection of another "
                 f"workspace's token, e.g. {leaked[0][:200] if leaked else ''}", run.exchange)
+
+
+def _wrong_type_request(ctx: CheckContext) -> tuple[str, dict[str, Any], str]:
+    """A request naming its list with a value of the wrong type: the path, the body and
+    what was sent."""
+    endpoint = ctx.endpoint
+    if endpoint.key == SOCIOCS:  # the page: list_id is an Integer
+        return (endpoint.path, {"list_id": "not-a-list",
+                                "records": ctx.session.contacts(endpoint, 1)},
+                'list_id "not-a-list"')
+    if endpoint.key == DATANANAS:
+        return (endpoint.path, {"list": {"id": {"nested": True}},
+                                "contacts": ctx.session.contacts(endpoint, 1)},
+                'list.id {"nested": true}')
+    return (endpoint.path.replace("{id}", "not-a-list-id"),  # the page: "List UUID"
+            {"contact_ids": ["00000000-0000-4000-8000-000000000000"]},
+            "list id not-a-list-id in the path")
+
+
+@check(group="semantics", endpoints=is_endpoint(DATANANAS, SOCIOCS, "leadlex.add_to_list"),
+       doc=('to add to "All Contacts"', "List not found or not in your workspace"),
+       consequence="a list id of the wrong type names no list: the request is refused, "
+                   "never a success and never a server error")
+def list_id_of_wrong_type_refused(ctx: CheckContext) -> None:
+    """A list id of the wrong type (a string for Sociocs' Integer, a non-UUID LeadLex
+    list, an object for Datananas) is refused with a 4xx; Sociocs documents the 400."""
+    path, body, what = _wrong_type_request(ctx)
+    exchange = ctx.client.send("POST", path, json=body)
+    status = exchange.status or 0
+    ctx.require(400 <= status < 500, "list id of the wrong type not refused",
+                f"a request with {what} answered {status}", exchange)
+    if ctx.endpoint.key == SOCIOCS:
+        ctx.require(status == 400, "wrong type not a validation error",
+                    f"a request with {what} answered {status}; the page documents 400 for "
+                    "a validation error", exchange)
