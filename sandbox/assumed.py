@@ -18,6 +18,14 @@ Besides the registry's own checks (type, choices, the provider it applies to), t
 refuses values it cannot serve (:func:`check_values`): a job path without ``{job_id}``, a
 scope with a space (keys store their scopes space-separated), a success status outside
 2xx, error pointers that overlap, ….
+
+Some open points are no config key: the documentation allows several behaviours and the
+contract checks accept every one of them (``contract/checks/tolerance.py``, ``FAMILIES``).
+A variant takes the other behaviour at those it names in :data:`VARIANT_READINGS` (the
+family's name, one of :data:`OPEN_READINGS`); the code asks
+``SandboxSettings.takes_other_reading(NAME)`` (or ``Sandbox.takes_other_reading``) at the
+exact spot, one ``if``, like a fault. A sandbox without ``--variant`` takes none of them
+(an ``--assumptions`` file settles keys only).
 """
 
 from __future__ import annotations
@@ -30,14 +38,36 @@ from typing import Any
 from contract.assumptions import problem as registry_problem
 from sandbox.errors import SandboxError
 
-__all__ = ["VARIANTS_DIR", "check_values", "load_assumptions", "resolve", "variant_names",
-           "variant_path"]
+__all__ = ["OPEN_READINGS", "VARIANTS_DIR", "VARIANT_READINGS", "check_values",
+           "load_assumptions", "resolve", "variant_names", "variant_path", "variant_readings"]
 
 #: the variants shipped with the sandbox, one TOML file each (package data).
 VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
 
 #: assumption values per provider: ``{"leadlex": {"success_status": 201, ...}, ...}``.
 Values = dict[str, dict[str, Any]]
+
+
+#: the open points the checks tolerate (a family of ``contract/checks/tolerance.py``) at
+#: which a variant may take the other behaviour than the spec's expected one.
+OPEN_READINGS = frozenset({
+    "malformed import row",  # NOTES L11: a row error (invalid_field), not a 400
+    "rows and csv",          # NOTES L17: both given: rows imported, csv ignored, not a 400
+    "email case",            # NOTES L18: emails match case-sensitively
+    "csv dialect",           # NOTES L27: a BOM is part of the first header; a blank line a row
+    "format strictness",     # NOTES L28: internationalised email addresses are accepted
+})
+
+#: per shipped variant, the open points of :data:`OPEN_READINGS` it reads otherwise
+#: (documented in the variant's TOML file as comments).
+VARIANT_READINGS: dict[str, frozenset[str]] = {
+    "alt": OPEN_READINGS,
+}
+
+
+def variant_readings(variant: str | None) -> frozenset[str]:
+    """The open points variant ``variant`` reads otherwise (none without a variant)."""
+    return VARIANT_READINGS.get(variant or "", frozenset())
 
 
 def variant_names() -> list[str]:

@@ -22,6 +22,11 @@ Rows (NOTES.md L9, L16):
   quote, an unterminated quote, a field over the parser's size limit) is a
   :class:`RowProblem` ``invalid_row``; parsing goes on with the next line.
 
+``literal=True`` is a variant's other reading of the dialect (NOTES L27, "csv dialect"):
+the text is read as sent, so a leading byte-order mark is part of the first header name
+(``\ufefffull_name`` maps nothing) and a blank line (or one of empty cells) is a record
+that is an ``invalid_row`` (when it is the header line, every data record is one too).
+
 Checking the mapped fields against the row schema is the caller's business.
 """
 
@@ -63,9 +68,13 @@ def _lines(text: str, start: int = 0) -> Iterator[str]:
     return (match.group() for match in _LINE.finditer(text, start))
 
 
-def read_records(text: str) -> Iterator[list[str] | RowProblem]:
-    """The non-blank records of ``text``; an unparseable one as a ``RowProblem``."""
-    reader = csv.reader(_lines(text, 1 if text.startswith("\ufeff") else 0), strict=True)
+def read_records(text: str, *, literal: bool = False) -> Iterator[list[str] | RowProblem]:
+    """The non-blank records of ``text``; an unparseable one as a ``RowProblem``
+    (``literal``: the BOM kept, and a blank record as a ``RowProblem`` too)."""
+    start = 1 if text.startswith("\ufeff") else 0
+    if literal:  # NOTES L27, the variant's reading: the BOM is part of the first name
+        start = 0
+    reader = csv.reader(_lines(text, start), strict=True)
     while True:
         try:
             record = next(reader)
@@ -76,6 +85,8 @@ def read_records(text: str) -> Iterator[list[str] | RowProblem]:
             continue
         if record and any(cell.strip() for cell in record):
             yield record
+        elif literal:  # NOTES L27, the variant's reading: a blank line is a row
+            yield RowProblem("invalid_row", "the CSV line is blank")
 
 
 def column_targets(header: Sequence[str] | None, mapping: Mapping[str, str] | None,
@@ -115,14 +126,15 @@ def _row(record: Sequence[str], targets: Mapping[int, str]) -> dict[str, Any]:
 
 def iter_csv_rows(text: str, *, has_header: bool = True,
                   mapping: Mapping[str, str] | None = None,
-                  fields: Sequence[str] = ()) -> Iterator[Row]:
+                  fields: Sequence[str] = (), literal: bool = False) -> Iterator[Row]:
     """The rows of a CSV import, in order, parsed as they are consumed (the header at once).
 
     ``fields`` are the mappable contact fields. A body that passes the schema is answered
     200 (NOTES L11, L27): when ``has_header`` and the header line cannot be parsed, no
     column can be mapped, so every data record is an ``invalid_row`` saying why.
+    ``literal``: the variant's dialect (:func:`read_records`).
     """
-    records = read_records(text)
+    records = read_records(text, literal=literal)
     header: list[str] | None = None
     if has_header:
         first = next(records, None)
@@ -139,6 +151,7 @@ def iter_csv_rows(text: str, *, has_header: bool = True,
 
 
 def csv_rows(text: str, *, has_header: bool = True, mapping: Mapping[str, str] | None = None,
-             fields: Sequence[str] = ()) -> list[Row]:
+             fields: Sequence[str] = (), literal: bool = False) -> list[Row]:
     """:func:`iter_csv_rows` as a list."""
-    return list(iter_csv_rows(text, has_header=has_header, mapping=mapping, fields=fields))
+    return list(iter_csv_rows(text, has_header=has_header, mapping=mapping, fields=fields,
+                              literal=literal))

@@ -16,6 +16,12 @@ The decisions are the spec's (``leadlex.yaml``) and NOTES.md L7-L19, L26:
   created + updated + skipped = rows.
 - Imported contacts are rows of the shared ``contacts`` table, like bulk create's, so
   add-to-list and ``/_sandbox/leadlex/contacts`` see them.
+- A variant may take the other reading of an open point the checks tolerate
+  (``Sandbox.takes_other_reading``): "malformed import row" (L11: a JSON row is checked
+  against the row schema here, first, and one that breaks it is an ``invalid_field`` row
+  error), "email case" (L18: emails match as sent, case-sensitively, like the fault
+  ``leadlex_import_email_match_case_sensitive``), "csv dialect" (L27, ``csv_rows``:
+  ``literal``) and "format strictness" (L28: internationalised emails are valid).
 
 :class:`ImportRows` is both the synchronous import's rows and a queued job's
 ``import_worker.ImportPlan``: rows are built lazily from the body (a CSV is parsed as its
@@ -36,6 +42,7 @@ import orjson
 
 from sandbox import import_jobs
 from sandbox.batch_chunks import MIN_BODY_BYTES, split_body
+from sandbox.body import IDN_EMAIL_FORMATS
 from sandbox.csv_rows import Row, RowProblem, iter_csv_rows
 from sandbox.ids import uuid7_batch
 from sandbox.storage import INSERT_CONTACT_SQL, ContactRow, norm_email
@@ -72,8 +79,11 @@ def row_rules(sandbox: Sandbox) -> RowRules:
         endpoint = sandbox.catalog.provider(PROVIDER).endpoint("import_contacts")
         mapping = endpoint.request_schema.get("properties", {}).get("mapping", {})
         fields = tuple(mapping.get("additionalProperties", {}).get("enum", ()))
+        # NOTES L28: the variant's reading accepts internationalised email addresses
+        checkers = (dict(IDN_EMAIL_FORMATS)
+                    if sandbox.takes_other_reading("format strictness") else None)
         validator = jsonschema_rs.validator_for(dict(endpoint.item_schema or {}),
-                                                validate_formats=True)
+                                                validate_formats=True, formats=checkers)
         rules = sandbox.state[_STATE_KEY] = RowRules(validator, fields)
     return rules
 
@@ -141,6 +151,8 @@ class ImportRows:
         self.rules = row_rules(sandbox)
         self.body = body
         self.is_csv = "rows" not in body
+        #: NOTES L11: the variant reports a JSON row that breaks the row schema per row
+        self.check_json_rows = sandbox.takes_other_reading("malformed import row")
         self.update_existing = bool(body.get("update_existing", False))
         self.tags: list[str] = ([] if sandbox.fault("leadlex_import_tags_not_applied")
                                 else list(body.get("tags", [])))
@@ -157,7 +169,8 @@ class ImportRows:
         if not self.is_csv:
             return iter(body["rows"])
         return iter_csv_rows(body["csv"], has_header=body.get("has_header", True),
-                             mapping=body.get("mapping"), fields=self.rules.fields)
+                             mapping=body.get("mapping"), fields=self.rules.fields,
+                             literal=self.sandbox.takes_other_reading("csv dialect"))
 
     def count(self) -> int:
         """The number of rows (a CSV's data records)."""
@@ -168,15 +181,22 @@ class ImportRows:
     def iter_rows(self, start: int = 0) -> Iterator[Row]:
         return (self._check(row) for row in itertools.islice(self._source(), start, None))
 
+    def _schema_problem(self, row: Any) -> RowProblem | None:
+        for error in self.rules.validator.iter_errors(row):
+            where = ".".join(str(p) for p in error.instance_path) or "row"
+            return RowProblem("invalid_field", f"{where}: {error.message}")
+        return None
+
     def _check(self, row: Any) -> Row:
         if isinstance(row, RowProblem):
             return row
+        if self.check_json_rows and not self.is_csv and (  # the pipeline let it through
+                problem := self._schema_problem(row)) is not None:
+            return problem
         if not isinstance(row.get("full_name"), str) or not row["full_name"]:
             return RowProblem("missing_required_field", "full_name is required")
-        if self.is_csv:
-            for error in self.rules.validator.iter_errors(row):
-                where = ".".join(str(p) for p in error.instance_path) or "row"
-                return RowProblem("invalid_field", f"{where}: {error.message}")
+        if self.is_csv and (problem := self._schema_problem(row)) is not None:
+            return problem
         contact = dict(row)
         if self.tags:
             contact["tags"] = _union(row.get("tags"), self.tags)
@@ -211,6 +231,25 @@ class ImportRows:
                 found[first[seq]] = _Known(cid, orjson.loads(data) if with_data else None, False)
         return found
 
+    def _lookup_exact_emails(self, conn: sqlite3.Connection, workspace: str,
+                             emails: Sequence[str], with_data: bool) -> dict[str, _Known]:
+        """``{email: first stored contact with exactly it}``: the stored ``email`` column is
+        lower-cased, so the candidates are read by it and compared by the email as stored."""
+        found: dict[str, _Known] = {}
+        wanted = set(emails)
+        lowered = list({e.lower() for e in emails})
+        for start in range(0, len(lowered), _LOOKUP_CHUNK):
+            chunk = lowered[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for cid, data in conn.execute(
+                    f"SELECT id, data FROM contacts WHERE provider = ? AND workspace = ?"
+                    f" AND email IN ({marks}) ORDER BY seq", (PROVIDER, workspace, *chunk)):
+                contact = orjson.loads(data)
+                email = _exact_email(contact.get("email"))
+                if email is not None and email in wanted and email not in found:
+                    found[email] = _Known(cid, contact if with_data else None, False)
+        return found
+
     def apply(self, conn: sqlite3.Connection, workspace: str, first_index: int,
               rows: Sequence[Any], now: float) -> import_jobs.ChunkOutcome:
         """Import ``rows`` (rows ``first_index …`` of the import) in the caller's transaction."""
@@ -221,12 +260,15 @@ class ImportRows:
         if sandbox.fault("leadlex_import_always_updates"):
             update = True
         errors_skip = 0 if sandbox.fault("leadlex_import_skipped_excludes_errors") else 1
-        email_key = (_exact_email if sandbox.fault("leadlex_import_email_match_case_sensitive")
-                     else norm_email)
+        case_sensitive = sandbox.fault("leadlex_import_email_match_case_sensitive")
+        if sandbox.takes_other_reading("email case"):  # NOTES L18: the variant's reading
+            case_sensitive = True
+        email_key = _exact_email if case_sensitive else norm_email
         contacts = [r for r in rows if isinstance(r, dict)]
         keys = [(email_key(r.get("email")), _phone_key(r.get("phone"))) for r in contacts]
-        by_email = self._lookup(conn, workspace, "email",
-                                list({e for e, _ in keys if e is not None}), update)
+        emails = list({e for e, _ in keys if e is not None})
+        by_email = (self._lookup_exact_emails(conn, workspace, emails, update) if case_sensitive
+                    else self._lookup(conn, workspace, "email", emails, update))
         by_phone = self._lookup(conn, workspace, "phone",
                                 list({p for _, p in keys if p is not None}), update)
         ids = iter(uuid7_batch(len(contacts)))

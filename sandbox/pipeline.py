@@ -12,7 +12,8 @@ an error in the provider's envelope; any other exception is logged and answered 
 ``internal_error`` as a last resort. The rate-limit headers go on every answer, error or
 not: with ``--rate-limit``, on every endpoint; without it, on the endpoints whose page
 documents them (from an unenforced limiter with the spec's numbers, ``sandbox/rate_limit.py``).
-The core's faults are consulted here.
+The core's faults are consulted here. ``format: email`` is checked the variant's way
+(``format strictness``, NOTES L28: ``body.IDN_EMAIL_FORMATS``).
 
 For an endpoint with ``chunked_batch``, a large body's JSON, batch limits and schema are
 checked a chunk of the batch array at a time (``sandbox/batch_chunks.py``); a body that
@@ -35,6 +36,7 @@ from contract.catalog import Endpoint, Provider
 from sandbox.auth import ApiKey, credential_from_headers
 from sandbox.batch_chunks import MIN_BODY_BYTES, ArrayChunks, split_body
 from sandbox.body import (
+    IDN_EMAIL_FORMATS,
     BodyValidator,
     Problem,
     check_content_type,
@@ -108,9 +110,13 @@ class _EndpointRunner:
         self.meter = (sandbox.meters.get(self.provider.name)
                       if _page_documents_rate_headers(self.provider, self.endpoint) else None)
         self.has_body = bool(self.endpoint.request_schema)
-        self.validator = (BodyValidator(self.endpoint, formats=spec.formats)
+        # NOTES L28: the variant's reading accepts internationalised email addresses
+        checkers = (IDN_EMAIL_FORMATS if sandbox.takes_other_reading("format strictness")
+                    else None)
+        self.validator = (BodyValidator(self.endpoint, formats=spec.formats, checkers=checkers)
                           if self.has_body else None)
-        self.chunk_validator = (items_validator(self.endpoint, formats=spec.formats)
+        self.chunk_validator = (items_validator(self.endpoint, formats=spec.formats,
+                                                checkers=checkers)
                                 if self.has_body and spec.chunked_batch else None)
         limits = [ep.max_body_bytes for ep in sandbox.catalog.endpoints() if ep.max_body_bytes]
         self.max_body = (self.endpoint.max_body_bytes or max(limits, default=0)

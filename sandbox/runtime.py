@@ -100,6 +100,11 @@ class Sandbox:
         key of ``contract/assumptions.py``): ``SandboxSettings.assumed``."""
         return self.settings.assumed(self.catalog.provider(provider), key)
 
+    def takes_other_reading(self, open_point: str) -> bool:
+        """Whether the variant served takes the other behaviour at ``open_point`` (a name
+        of ``sandbox.assumed.OPEN_READINGS``): ``SandboxSettings.takes_other_reading``."""
+        return self.settings.takes_other_reading(open_point)
+
     def success_status(self, endpoint: Endpoint) -> int:
         """The status of a successful request: for a batch endpoint the assumed one
         (``success_status``, NOTES L3), else the spec's."""

@@ -7,7 +7,9 @@ Where the documentation is silent, the reading the sandbox serves is an *assumpt
 (``contract/assumptions.py``): ``assumptions`` holds the values a variant or a file
 settles (``sandbox/assumed.py`` reads them), and :meth:`SandboxSettings.assumed` is the one
 way the sandbox's code reads a key for a provider (the spec's assumption when nothing
-settles it, so a sandbox given nothing behaves as the default one).
+settles it, so a sandbox given nothing behaves as the default one). Where no key settles
+an open point but the checks tolerate several behaviours, :meth:`takes_other_reading` says
+whether the variant takes the other one (``sandbox.assumed.VARIANT_READINGS``).
 """
 
 from __future__ import annotations
@@ -135,6 +137,17 @@ class SandboxSettings:
         """What the sandbox does for ``provider`` where the docs are silent on ``key``
         (``contract.assumptions``): the configured value, else the spec's assumption."""
         return settle(self._configs.get(provider.name), provider, key)
+
+    def takes_other_reading(self, open_point: str) -> bool:
+        """Whether this sandbox's variant takes the other behaviour at ``open_point``, an
+        open point the checks tolerate rather than a key settles (a name of
+        ``sandbox.assumed.OPEN_READINGS``; another name is a programming error)."""
+        from sandbox.assumed import OPEN_READINGS, variant_readings
+
+        if open_point not in OPEN_READINGS:
+            raise KeyError(f"unknown open point {open_point!r}: add it to "
+                           "sandbox.assumed.OPEN_READINGS")
+        return open_point in variant_readings(self.variant)
 
     def resolved_data_dir(self) -> Path:
         """``data_dir``, or a fresh temporary folder when none was given."""

@@ -12,6 +12,11 @@ The endpoint glues four parts together, each in its own module:
   ``import.completed`` is then POSTed by ``sandbox/webhooks.py``;
 - ``Idempotency-Key``: ``sandbox/idempotency.py`` (NOTES.md L15).
 
+A body's schema problems are a 400 (``_import_invalid``), except where the variant takes
+the other reading (``Sandbox.takes_other_reading``): "rows and csv" (NOTES L17: both given,
+the rows are imported and the csv ignored) and "malformed import row" (NOTES L11: a row
+that breaks the row schema is a row error, ``ImportRows``).
+
 A large body's ``rows`` are never parsed whole (``chunked_batch``, ``sandbox/batch_chunks.py``):
 the pipeline checks them a chunk at a time, a synchronous import reads its few hundred, and
 a queued import stores the raw body as read, from which the worker re-reads the rows a
@@ -38,7 +43,7 @@ from starlette.routing import Route
 
 from contract.catalog import Endpoint
 from sandbox import faults, idempotency, import_jobs, import_worker, webhooks
-from sandbox.body import Problem
+from sandbox.body import BodyValidator, Problem
 from sandbox.errors import SandboxHTTPError
 from sandbox.import_rows import ImportRows
 from sandbox.pipeline import generic_problem_error
@@ -83,6 +88,8 @@ class _Runtime:
     """Per-sandbox state: the endpoint, the worker, the sender, the Idempotency-Key locks."""
 
     endpoint: Endpoint
+    #: the body's schema, to check the rest of a body whose rows' problems were let through
+    validator: BodyValidator
     worker: import_worker.ImportWorker | None = None
     sender: webhooks.WebhookSender | None = None
     locks: idempotency.KeyLocks = field(default_factory=idempotency.KeyLocks)
@@ -92,7 +99,7 @@ def _runtime(sandbox: Sandbox) -> _Runtime:
     rt = sandbox.state.get(_STATE_KEY)
     if not isinstance(rt, _Runtime):
         endpoint = sandbox.catalog.provider(PROVIDER).endpoint("import_contacts")
-        rt = sandbox.state[_STATE_KEY] = _Runtime(endpoint)
+        rt = sandbox.state[_STATE_KEY] = _Runtime(endpoint, BodyValidator(endpoint))
     return rt
 
 
@@ -106,7 +113,19 @@ def _prepare(sandbox: Sandbox) -> import_worker.Prepare:
 # --------------------------------------------------------------------------- import
 
 
-def _import_invalid(problems: list[Problem], sandbox: Sandbox) -> SandboxHTTPError:
+def _row_problem(problem: Problem) -> bool:
+    """A problem inside one of the ``rows`` (``/rows/3/email``, ``/rows/3``)."""
+    return len(problem.path) >= 2 and problem.path[0] == "rows" and \
+        isinstance(problem.path[1], int)
+
+
+def _import_invalid(problems: list[Problem], sandbox: Sandbox) -> SandboxHTTPError | None:
+    if sandbox.takes_other_reading("rows and csv"):  # NOTES L17: rows win, csv is ignored
+        problems = [p for p in problems if p.path or p.keyword != "OneOfMultipleValid"]
+    if sandbox.takes_other_reading("malformed import row"):  # NOTES L11: row errors
+        problems = [p for p in problems if not _row_problem(p)]
+    if not problems:
+        return None  # the rows' own problems are reported per row (ImportRows)
     if any(not p.path and p.keyword.startswith("OneOf") for p in problems):
         return SandboxHTTPError(400, "validation_error",
                                 "Provide either rows or csv (exactly one of them)",
@@ -128,7 +147,19 @@ async def import_contacts(call: Call) -> Any:
         return await _import(call, rt, key, body_sha256)
 
 
+def _check_beside_rows(call: Call, rt: _Runtime) -> None:
+    """The body but its rows against the schema: ``_import_invalid`` let the rows' problems
+    through (NOTES L11, the variant's reading) and may have seen only the first of many."""
+    rows = call.body.get("rows")
+    if isinstance(rows, list) and rows:
+        problems = rt.validator.problems({**call.body, "rows": [{}]})
+        if problems and (error := _import_invalid(problems, call.sandbox)) is not None:
+            raise error
+
+
 async def _import(call: Call, rt: _Runtime, key: str | None, body_sha256: str) -> Response:
+    if call.sandbox.takes_other_reading("malformed import row"):
+        _check_beside_rows(call, rt)
     plan = ImportRows(call.sandbox, call.body)
     sync_max = rt.endpoint.sync_max_rows or 0
     if call.fault("leadlex_import_sync_threshold_off_by_one"):
