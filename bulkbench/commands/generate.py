@@ -8,6 +8,7 @@ writes its request body (ids the contract suite fills in at run time appear as
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,13 +41,23 @@ def _write(chunks: Iterable[bytes], output: Path | None) -> None:
             sink.write(chunk)
 
 
-def _list_cases(catalog: Catalog, endpoint: str | None) -> None:
+def _list_cases(catalog: Catalog, endpoint: str | None, config: Path | None) -> None:
+    """One case a line; with ``config``, each expected outcome as the provider's settled
+    readings of the open points make it (``generators.edge_cases.readings``)."""
+    from contract.assumptions import settle
+    from contract.config import load_config
     from generators.edge_cases import edge_cases
+    from generators.edge_cases.readings import settled_case
 
     if endpoint is not None:
         catalog.endpoint(endpoint)  # an unknown endpoint is an error, not an empty list
+    settled = load_config(config, catalog) if config is not None else None
     for case in edge_cases(catalog):
         if endpoint is None or case.endpoint == endpoint:
+            if settled is not None:
+                provider = catalog.provider(case.endpoint.split(".", 1)[0])
+                pconf = settled.provider(provider.name)
+                case = settled_case(case, functools.partial(settle, pconf, provider))
             typer.echo(f"{case.name}\t{case.endpoint}\t{case.expected.summary()}")
 
 
@@ -119,6 +130,14 @@ def register(app: typer.Typer) -> None:
                 help="A folder of OpenAPI specs to read instead of the bundled ones.",
             ),
         ] = None,
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                help="A provider config: --list-cases gives each expected outcome as its "
+                "[provider.assumptions] settle the docs' open points.",
+            ),
+        ] = None,
     ) -> int:
         """Write a generated contact batch (valid, boundary or edge case) for an endpoint."""
         from generators.case_output import case_chunks
@@ -127,7 +146,7 @@ def register(app: typer.Typer) -> None:
 
         catalog = load_catalog(specs) if specs is not None else default_catalog()
         if list_cases:
-            _list_cases(catalog, endpoint)
+            _list_cases(catalog, endpoint, config.absolute() if config else None)
             return 0
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")

@@ -149,8 +149,6 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
     sla = load_sla(req.sla) if req.sla else None
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = (req.out or Path("reports/runs") / stamp) / "load" / f"{provider.name}-{req.scenario}"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").unlink(missing_ok=True)
 
     values: dict[str, Any] = {
         "provider": provider.name, "scenario": req.scenario, "endpoint": req.endpoint,
@@ -238,13 +236,15 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
         model = (f"open model, {total_rate:g} req/s" if rate
                  else f"closed model, {users} user(s)")
         workers = f", {req.workers} workers" if req.workers else ""
-        console.print(f"load: {plan.label} on {plan.endpoint.key} ({model}, batch "
-                      f"{plan.batch_size}, {duration:g} s{workers}) → {out}", markup=False)
         if sandbox is None and req.preflight:
             # only now, the host allowed and every option checked: one request, no more
             from contract.preflight import preflight
 
-            preflight(provider.name, base_url)  # no answer: one line, exit 1
+            preflight(provider.name, base_url)  # no answer: one line, exit 1, no folder
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").unlink(missing_ok=True)
+        console.print(f"load: {plan.label} on {plan.endpoint.key} ({model}, batch "
+                      f"{plan.batch_size}, {duration:g} s{workers}) → {out}", markup=False)
         run = LocustRun(host=base_url, out_dir=out, users=users, duration_s=duration,
                         bb_args=locust_args(values), env=env, workers=req.workers,
                         stop_timeout_s=req.stop_timeout_s)

@@ -3,7 +3,6 @@ case's expected outcome."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,7 +13,8 @@ from contract.checks.tolerance import family_of, rests_on_documentation, tolerat
 from contract.error_bodies import code_problems
 from contract.exchange import Exchange
 from contract.failures import ProviderProblem
-from generators import Case, Expected, Outcome
+from generators import Case, Outcome
+from generators.edge_cases.readings import READINGS, settled_case
 
 __all__ = [
     "NOT_RUN",
@@ -72,41 +72,20 @@ _ASPECT_KEYS: dict[str, tuple[str, ...]] = {
 _ASSUMED_ASPECTS = frozenset({"success_status", "socket"})
 
 
-def _accepted(expected: Expected) -> Expected:
-    return dataclasses.replace(expected, outcome=Outcome.ACCEPTED, status=200, code=None,
-                               details={}, source=expected.source + "; read otherwise by "
-                               "the provider config: accepted")
-
-
-def _status(expected: Expected, value: Any) -> Expected:
-    return dataclasses.replace(expected, status=int(value))
-
-
-#: edge cases whose expected outcome is one reading of an open point of the docs: the key
-#: that settles it, and how the expected outcome follows from its value (None: as built).
-_READINGS: dict[str, tuple[str, Callable[[Expected, Any], Expected | None]]] = {
-    **{f"sociocs.bulk_upsert.phone_number_{what}": (
-        "phone_separators", lambda e, v: _accepted(e) if v == "normalise" else None)
-       for what in ("spaces", "dashes", "parentheses")},
-    "sociocs.bulk_upsert.list_id_unknown": ("unknown_list_status", _status),
-}
-
-
 def _as_settled(ctx: CheckContext, case: Case) -> Case:
-    """``case`` with the outcome the provider config's reading of its open point gives."""
-    reading = _READINGS.get(case.name)
+    """``case`` with the outcome its open point gets under the provider config's reading
+    (the success status stays the case runner's: another 2xx is read past, then named)."""
+    reading = READINGS.get(case.name)
     if reading is None:
         return case
-    key, settle = reading
-    expected = settle(case.expected, ctx.assumed(key))
-    return case if expected is None else dataclasses.replace(case, expected=expected)
+    return settled_case(case, lambda key: ctx.assumed(key) if key == reading[0] else 200)
 
 
 def _settled_by(case: Case, bad: Iterable[Any]) -> tuple[str, ...]:
     keys = {k for m in bad for k in _ASPECT_KEYS.get(m.aspect, ())}
     statuses = any(m.aspect == "status" for m in bad)
-    if statuses and case.name in _READINGS:
-        keys.add(_READINGS[case.name][0])
+    if statuses and case.name in READINGS:
+        keys.add(READINGS[case.name][0])
     return tuple(sorted(keys))
 
 
