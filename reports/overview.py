@@ -57,9 +57,12 @@ def overview_row(provider: str, contract_ran: bool, checks: Sequence[CheckRecord
                  runs: Sequence[LoadRun]) -> OverviewRow:
     if contract_ran:
         counts = {s: sum(1 for c in checks if c.status == s)
-                  for s in ("passed", "failed", "skipped", "error")}
+                  for s in ("passed", "failed", "mismatch", "skipped", "error")}
         bad = counts["failed"] + counts["error"]
-        contract = f"{counts['passed']} passed, {bad} failed, {counts['skipped']} skipped"
+        mismatches = (f", {counts['mismatch']} assumption mismatches" if counts["mismatch"]
+                      else "")
+        contract = (f"{counts['passed']} passed, {bad} failed{mismatches}, "
+                    f"{counts['skipped']} skipped")
         contract_ok: bool | None = bad == 0
     else:
         contract, contract_ok = "not run", None
