@@ -1,10 +1,10 @@
 """Does the contract suite catch broken providers? One suite run per sandbox fault, on
 each sandbox variant.
 
-For each variant (``default``: the specs' readings with the default config; ``alt``: the
-other reading of every open point, ``sandbox/variants/alt.toml``, with that file as the
-config) and each fault of ``sandbox.faults.FAULTS``: start the sandbox with that fault
-switched on, run the suite for the fault's provider (core faults: LeadLex), and record
+For each variant (``default``: the specs' readings; ``alt``: the other reading of every
+open point; each with the config that describes it, ``sandbox/variants/<name>.toml``)
+and each fault of ``sandbox.faults.FAULTS``: start the sandbox with that fault switched
+on, run the suite for the fault's provider (core faults: LeadLex), and record
 which checks failed. The table says, per fault, whether it was caught, by which checks,
 and whether the check expected to catch it (:data:`EXPECTED`) was among them; a fault
 caught only by other checks is flagged. A fault that is a reading the documentation
@@ -121,9 +121,9 @@ READINGS: dict[str, tuple[str, str | None]] = {
 }
 
 #: the variants, and the provider config that describes each.
-VARIANTS: dict[str, Path | None] = {
-    "default": None,
-    "alt": Path(__file__).resolve().parent.parent / "sandbox" / "variants" / "alt.toml",
+VARIANTS: dict[str, Path] = {
+    name: Path(__file__).resolve().parent.parent / "sandbox" / "variants" / f"{name}.toml"
+    for name in ("default", "alt")
 }
 
 #: why a fault is not expected to be caught by the contract suite.
@@ -161,8 +161,7 @@ def _run(variant: str, providers: list[str], out: Path, faults: list[str],
 
 def _faults_table(variant: str, chosen: list[str], out_root: Path, max_examples: int,
                   console: Console, problems: list[str]) -> None:
-    table = Table(title=f"fault detection: {variant} sandbox, "
-                        f"{'its own' if VARIANTS[variant] else 'the default'} config",
+    table = Table(title=f"fault detection: {variant} sandbox, config {VARIANTS[variant].name}",
                   title_justify="left")
     for column in ("fault", "provider", "caught", "expected check", "caught by"):
         table.add_column(column)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from contract.assumptions import ASSUMPTIONS
+
 if TYPE_CHECKING:
     from contract.catalog import Endpoint
     from contract.target import Target
@@ -82,7 +84,9 @@ def code_problems(target: Target, endpoint: Endpoint, status: int, body: Any) ->
         problems.append(f"error code {code!r} is not documented for {status} "
                         f"(documented: {', '.join(codes)})")
     documented = target.provider.error_envelope in _DOCUMENTED_MESSAGE
-    if documented and not target.settled("error_message_pointer"):
+    moved = target.assumed("error_message_pointer") != ASSUMPTIONS[
+        "error_message_pointer"].default(target.provider)
+    if documented and not moved:
         in_envelope = code is not None or not str(target.assumed("error_code_pointer") or "")
         if in_envelope and error_message(target, body) is None:
             problems.append("the error has no message where its documented envelope keeps it "

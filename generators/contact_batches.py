@@ -64,10 +64,12 @@ def valid_items(
     start: int = 0,
     run_tag: int | None = None,
     profile: Profile = "full",
+    names: Mapping[str, str] | None = None,
 ) -> list[Any]:
-    """``size`` valid, unique items (contacts, records or ids) as Python objects."""
+    """``size`` valid, unique items (contacts, records or ids) as Python objects; ``names``
+    renames fields the page leaves unnamed (``field_names``: spec name → provider name)."""
     tag = check_run_tag(default_run_tag(seed) if run_tag is None else run_tag)
-    return templates_for(endpoint, seed, profile).item_dicts(start, size, tag)
+    return templates_for(endpoint, seed, profile, names).item_dicts(start, size, tag)
 
 
 def valid_item_bytes(
@@ -78,10 +80,11 @@ def valid_item_bytes(
     start: int = 0,
     run_tag: int | None = None,
     profile: Profile = "full",
+    names: Mapping[str, str] | None = None,
 ) -> list[bytes]:
     """The same items as :func:`valid_items`, each already serialised to JSON bytes."""
     tag = check_run_tag(default_run_tag(seed) if run_tag is None else run_tag)
-    return templates_for(endpoint, seed, profile).item_bytes(start, size, tag)
+    return templates_for(endpoint, seed, profile, names).item_bytes(start, size, tag)
 
 
 def valid_body(
@@ -93,11 +96,13 @@ def valid_body(
     run_tag: int | None = None,
     extras: Mapping[str, Any] | None = None,
     profile: Profile = "full",
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A request body holding ``size`` valid, unique items (any size: limits are not checked,
     so boundary batches can go past them)."""
     field = _batch_field(endpoint, extras)
-    items = valid_items(endpoint, size, seed, start=start, run_tag=run_tag, profile=profile)
+    items = valid_items(endpoint, size, seed, start=start, run_tag=run_tag, profile=profile,
+                        names=names)
     return {field: items, **(extras or {})}
 
 
@@ -110,10 +115,12 @@ def valid_body_bytes(
     run_tag: int | None = None,
     extras: Mapping[str, Any] | None = None,
     profile: Profile = "full",
+    names: Mapping[str, str] | None = None,
 ) -> bytes:
     """:func:`valid_body` serialised, built straight from the templates (the fast path)."""
     prefix, suffix = body_envelope(endpoint, extras)
-    items = valid_item_bytes(endpoint, size, seed, start=start, run_tag=run_tag, profile=profile)
+    items = valid_item_bytes(endpoint, size, seed, start=start, run_tag=run_tag,
+                             profile=profile, names=names)
     if not items:
         return prefix + b"[]" + suffix
     items[0] = prefix + b"[" + items[0]  # one join, one copy of the body
@@ -135,10 +142,13 @@ class ContactRun:
         run_tag: int | None = None,
         start: int = 0,
         profile: Profile = "full",
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.seed = seed
         self.run_tag = check_run_tag(default_run_tag(seed) if run_tag is None else run_tag)
         self.profile: Profile = profile
+        #: the provider's own names of fields the page leaves unnamed (``field_names``).
+        self.names = dict(names or {})
         self.next_index = start
 
     def take(self, size: int) -> int:
@@ -159,6 +169,7 @@ class ContactRun:
             start=self.take(size),
             run_tag=self.run_tag,
             profile=self.profile,
+            names=self.names,
         )
 
     def item_bytes(self, endpoint: Endpoint, size: int) -> list[bytes]:
@@ -169,6 +180,7 @@ class ContactRun:
             start=self.take(size),
             run_tag=self.run_tag,
             profile=self.profile,
+            names=self.names,
         )
 
     def body(
@@ -182,6 +194,7 @@ class ContactRun:
             run_tag=self.run_tag,
             extras=extras,
             profile=self.profile,
+            names=self.names,
         )
 
     def body_bytes(
@@ -195,4 +208,5 @@ class ContactRun:
             run_tag=self.run_tag,
             extras=extras,
             profile=self.profile,
+            names=self.names,
         )

@@ -221,11 +221,18 @@ def _schema_key(endpoint: Endpoint) -> bytes:
     )
 
 
-_CACHE: dict[tuple[bytes, int, str], ContactTemplates] = {}
+_CACHE: dict[tuple[bytes, int, str, tuple[tuple[str, str], ...]], ContactTemplates] = {}
 _CACHE_SIZE = 64
 
 
-def _build(endpoint: Endpoint, seed: int, profile: Profile) -> ContactTemplates:
+def _renamed(item: Any, names: Mapping[str, str]) -> Any:
+    if not names or not isinstance(item, dict):
+        return item
+    return {names.get(k, k): v for k, v in item.items()}
+
+
+def _build(endpoint: Endpoint, seed: int, profile: Profile,
+           names: tuple[tuple[str, str], ...] = ()) -> ContactTemplates:
     people = personas(seed)
     shape = item_shape(endpoint, people[0], profile)
     if shape.kind == "uuid":
@@ -235,19 +242,22 @@ def _build(endpoint: Endpoint, seed: int, profile: Profile) -> ContactTemplates:
     else:  # in the order items use them: item i takes persona (i * STRIDE + offset) % count
         offset = (seed * 7) % PERSONA_COUNT
         order = [people[(i * STRIDE + offset) % PERSONA_COUNT] for i in range(PERSONA_COUNT)]
-        dicts = tuple(shape.item(p) for p in order)
+        dicts = tuple(_renamed(shape.item(p), dict(names)) for p in order)
         pieces = tuple(tuple(orjson.dumps(d).split(_TOKEN_BYTES)) for d in dicts)
         paths = tuple(tuple(_token_paths(d)) for d in dicts)
     return ContactTemplates(shape, seed, dicts, pieces, paths)
 
 
-def templates_for(endpoint: Endpoint, seed: int, profile: Profile = "full") -> ContactTemplates:
+def templates_for(endpoint: Endpoint, seed: int, profile: Profile = "full",
+                  names: Mapping[str, str] | None = None) -> ContactTemplates:
     """The templates of ``endpoint``'s items for ``seed``, cached by the content of the item
-    schema (an edited spec gets fresh templates)."""
-    key = (_schema_key(endpoint), seed, profile)
+    schema (an edited spec gets fresh templates). ``names``: the provider's own names of
+    fields the page leaves unnamed (``field_names``: spec name → provider name)."""
+    renamed = tuple(sorted((names or {}).items()))
+    key = (_schema_key(endpoint), seed, profile, renamed)
     found = _CACHE.get(key)
     if found is None:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        found = _CACHE[key] = _build(endpoint, seed, profile)
+        found = _CACHE[key] = _build(endpoint, seed, profile, renamed)
     return found

@@ -43,8 +43,10 @@ __all__ = [
     "caps_for",
     "check_host",
     "check_websocket_host",
+    "field_names",
     "is_loopback",
     "locust_args",
+    "option_value",
     "parse_duration",
     "resolve_plan",
     "settings_from_options",
@@ -191,6 +193,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "ws-token-param parameter), header (Authorization: Bearer) or subprotocol "
                "(Sec-WebSocket-Protocol) (default: the spec's assumption)",
                ("query", "header", "subprotocol")),
+    OptionSpec("field-names", str, "", "the provider's names of fields its page leaves "
+               "unnamed, as spec=provider pairs separated by commas (default: the spec's)"),
     OptionSpec("ws-token-param", str, "", "the query parameter of the WebSocket token when "
                "ws-auth is query (default: the spec's assumption)"),
     OptionSpec("rate-limit-requests", int, 0, "requests per rate-limit window the provider "
@@ -241,6 +245,7 @@ class LoadSettings:
     bb_job_status_path: str = ""
     bb_ws_auth: str = ""
     bb_ws_token_param: str = ""
+    bb_field_names: str = ""
     bb_rate_limit_requests: int = 0
     bb_rate_limit_window: float = 0.0
     bb_rate_limit_reset: str = ""
@@ -332,7 +337,21 @@ ASSUMPTION_OPTIONS: dict[str, str] = {
     "rate_limit_requests": "rate-limit-requests",
     "rate_limit_window_seconds": "rate-limit-window",
     "rate_limit_reset": "rate-limit-reset",
+    "field_names": "field-names",
 }
+
+
+def option_value(value: Any) -> Any:
+    """An assumption's value as an option carries it (a table as ``a=b,c=d``)."""
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
+def field_names(settings: LoadSettings) -> dict[str, str]:
+    """The ``field-names`` option as a table (spec name → provider name)."""
+    pairs = (p.partition("=") for p in settings.bb_field_names.split(",") if p)
+    return {k.strip(): v.strip() for k, _, v in pairs if k.strip() and v.strip()}
 _SETTLED_HERE = ("websocket_auth", "websocket_token_param", "rate_limit_requests",
                  "rate_limit_window_seconds", "rate_limit_reset")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from generators.contact_batches import ContactRun
 from generators.contact_templates import MAX_INDEX, default_run_tag
 from loadtests.contact_metrics import Recorder
-from loadtests.load_settings import Caps, LoadSettings, ScenarioPlan
+from loadtests.load_settings import Caps, LoadSettings, ScenarioPlan, field_names
 from loadtests.transport_failures import TransportWatch
 from loadtests.websocket_auth import SocketTarget
 
@@ -60,7 +60,8 @@ class RunContext:
         base = default_run_tag(self.settings.bb_seed) - 100
         tag = 100 + (base + slot) % _TAGS
         start = (slot // _TAGS) * (MAX_INDEX // 16)
-        return ContactRun(self.settings.bb_seed, run_tag=tag, start=start)
+        return ContactRun(self.settings.bb_seed, run_tag=tag, start=start,
+                          names=field_names(self.settings))
 
     def wall_at(self, perf: float) -> float:
         return self.start_wall + (perf - self.start_perf)

@@ -54,6 +54,7 @@ from loadtests.load_settings import (
     check_websocket_host,
     is_loopback,
     locust_args,
+    option_value,
     parse_duration,
     resolve_plan,
     settings_from_options,
@@ -160,7 +161,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
     # plain option values (locust runs in its own process, which loads no config)
     for assumption, name in ASSUMPTION_OPTIONS.items():
         if ASSUMPTIONS[assumption].applies_to(provider.name):
-            values[name] = pconf.assumption(assumption, "")
+            values[name] = option_value(pconf.assumption(assumption, ""))
     if probe:
         values["probe-max-seconds"] = max(1.0, duration - 1.0)
     values.update(_extra_options(req.options))

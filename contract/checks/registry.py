@@ -249,6 +249,17 @@ class CheckContext:
         del endpoint
         return exchange.status is not None and 200 <= exchange.status < 300
 
+    def expect_named(self, keys: Sequence[str], condition: bool, title: str, message: str,
+                     exchange: Exchange | None = None) -> None:
+        """Unless ``condition``: a failure when the provider config settles every key of
+        ``keys`` (the user vouches for the names the request used), else a mismatch naming
+        them (a provider that reads an unknown name as no name cannot be told apart from
+        one that ignores what the name stands for)."""
+        if all(self.target.settled(k) for k in keys):
+            self.expect(condition, title, message, exchange)
+        else:
+            self.expect_assumed(keys, condition, title, message, exchange)
+
     def assumed(self, key: str) -> Any:
         """The target's value of an assumption key (the config's, else the spec's)."""
         return self.target.assumed(key)

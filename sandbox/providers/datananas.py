@@ -234,11 +234,32 @@ def _leave_other_lists(conn: sqlite3.Connection, workspace: str, keep: str,
 # --------------------------------------------------------------------------- the endpoint
 
 
+def _read_names(body: Any, sandbox: Sandbox) -> Any:
+    """The body as this provider reads it: the contact fields under the names it serves
+    (``field_names``: spec name → its name; NOTES D1) are read as the spec's; a spec name
+    it does not serve is a field it does not know, ignored like any other."""
+    names: dict[str, str] = sandbox.assumed(PROVIDER, "field_names") or {}
+    if not names or not isinstance(body, dict) or not isinstance(body.get("contacts"), list):
+        return body
+    back = {served: spec for spec, served in names.items()}
+    body["contacts"] = [
+        {back.get(k, k): v for k, v in contact.items() if k in back or k not in names}
+        if isinstance(contact, dict) else contact for contact in body["contacts"]]
+    return body
+
+
+def _flag_name(call: Call, spec_name: str) -> str:
+    """The name this provider serves a query flag under (``query_names``, NOTES D3)."""
+    names: dict[str, str] = call.assumed("query_names") or {}
+    return names.get(spec_name, spec_name)
+
+
 @plugin.endpoint("bulk_create", max_fault="datananas_bulk_max_off_by_one",
-                 min_fault="datananas_bulk_min_zero")
+                 min_fault="datananas_bulk_min_zero", prepare=_read_names)
 async def bulk_create(call: Call) -> Any:
-    move = flag(call.request, MOVE_FLAG) and not call.fault("datananas_move_flag_ignored")
-    replace_owner = (flag(call.request, OWNER_FLAG)
+    move = (flag(call.request, _flag_name(call, MOVE_FLAG))
+            and not call.fault("datananas_move_flag_ignored"))
+    replace_owner = (flag(call.request, _flag_name(call, OWNER_FLAG))
                      and not call.fault("datananas_replace_owner_ignored"))
     body: dict[str, Any] = call.body
     contacts: list[dict[str, Any]] = body["contacts"]
