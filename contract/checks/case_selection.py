@@ -92,7 +92,7 @@ def _names_open(ctx: CheckContext) -> bool:
 def _settled_by(case: Case, bad: Iterable[Any], names_open: bool = False
                 ) -> tuple[str, ...]:
     keys = {k for m in bad for k in _ASPECT_KEYS.get(m.aspect, ())}
-    if names_open and any(m.aspect == "stored" for m in bad):
+    if names_open:  # any field of the case may have been sent under a name not served
         keys.add("field_names")
     statuses = any(m.aspect == "status" for m in bad)
     if statuses and case.name in READINGS:
@@ -152,7 +152,7 @@ def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> Non
                 outcome.exchange)
             return  # another answer the documentation allows, and what must hold holds
         if not rests_on_documentation(case, ctx.endpoint):
-            ctx.mismatch(_settled_by(case, bad), title, "\n".join(lines),
+            ctx.mismatch(_settled_by(case, bad, names_open), title, "\n".join(lines),
                          outcome.exchange)
         ctx.fail(title, "\n".join(lines), outcome.exchange)
     missing = outcome.unverified_of(chosen)

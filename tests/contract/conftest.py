@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,16 @@ def seed_secrets(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
     with start_sandbox(tmp_path_factory.mktemp("keys"), seed=0) as sb:
         return sandbox_secrets(sb.info)
+
+
+def assert_config_error(tmp_path: Path, table: str, message: str) -> None:
+    """The provider config ``table`` is refused with a ConfigError saying ``message``."""
+    from contract.config import ConfigError, load_config
+
+    path = tmp_path / "cfg.toml"
+    path.write_text(table, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
 
 
 def run_cli(*args: str) -> int:

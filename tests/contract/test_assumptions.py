@@ -15,9 +15,9 @@ import yaml
 from contract.assumptions import ASSUMPTIONS
 from contract.catalog import default_catalog
 from contract.checks import CHECKS
-from contract.config import ConfigError, load_config
+from contract.config import load_config
 from contract.results import read_results
-from tests.contract.conftest import run_cli
+from tests.contract.conftest import assert_config_error, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = REPO / "contract" / "specs"
@@ -121,10 +121,7 @@ def test_every_check_states_what_it_rests_on() -> None:
     ("[leadlex.assumptions]\nrow_error_codes = [\"\"]\n", "non-empty strings"),
 ])
 def test_a_wrong_assumption_is_a_config_error(tmp_path: Path, table: str, message: str) -> None:
-    path = tmp_path / "cfg.toml"
-    path.write_text(table, encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        load_config(path)
+    assert_config_error(tmp_path, table, message)
 
 
 def test_a_settled_key_reaches_the_target(tmp_path: Path) -> None:

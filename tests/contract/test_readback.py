@@ -4,14 +4,12 @@ with the reason, never passed."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from contract.config import ConfigError, load_config
 from contract.results import read_results
-from tests.contract.conftest import run_cli
+from tests.contract.conftest import assert_config_error, run_cli
 
 READBACK_CHECKS = ("sociocs_upsert_clears_left_out_fields", "sociocs_upsert_replaces")
 
@@ -23,10 +21,7 @@ READBACK_CHECKS = ("sociocs_upsert_clears_left_out_fields", "sociocs_upsert_repl
     ("[sociocs.readback]\npath = \"/x/{phone}\"\n", "unknown key"),
 ])
 def test_a_wrong_readback_is_a_config_error(tmp_path: Path, table: str, message: str) -> None:
-    path = tmp_path / "cfg.toml"
-    path.write_text(table, encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        load_config(path)
+    assert_config_error(tmp_path, table, message)
 
 
 def test_without_a_readback_the_checks_are_skipped_with_the_reason(

@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import orjson
 import pytest
 
 from contract.catalog import default_catalog
-from contract.config import ConfigError, load_config
 from contract.derived_spec import Pins, derived_document
 from contract.wire_names import WireNames
+from tests.contract.conftest import assert_config_error
 
 FIELDS = {"firstName": "first_name", "email": "email_address"}
 FLAGS = {"replaceOwner": "replace_owner"}
@@ -57,13 +56,11 @@ def test_the_derived_spec_speaks_the_provider_names() -> None:
 
 @pytest.mark.parametrize(("table", "message"), [
     ("[datananas.assumptions]\nfield_names = {nickname = \"nick\"}\n", "nickname: not in the spec"),
-    ("[datananas.assumptions]\nquery_names = {moveToList = \"m\"}\n", "moveToList: not in the spec"),
+    ("[datananas.assumptions]\nquery_names = {moveToList = \"m\"}\n",
+     "moveToList: not in the spec"),
     ("[datananas.assumptions]\nfield_names = {firstName = 1}\n", "expected a table of names"),
     ("[leadlex.assumptions]\nfield_names = {full_name = \"name\"}\n", "applies only to datananas"),
 ])
 def test_names_outside_the_spec_are_config_errors(tmp_path: Path, table: str,
                                                   message: str) -> None:
-    path = tmp_path / "cfg.toml"
-    path.write_text(table, encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        load_config(path)
+    assert_config_error(tmp_path, table, message)

@@ -5,22 +5,11 @@ are removed."""
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, alive, bulkbench_command, descendants
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from .conftest import REPO, alive, bulkbench_command, descendants, wait_for
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -51,7 +40,7 @@ def _kill_when_serving(command: list[str], log: Path, sandboxes: int
         proc = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT,
                                 cwd=str(REPO))
         try:
-            _wait_for(lambda: len(_sandboxes(proc.pid)) >= sandboxes or proc.poll() is not None,
+            wait_for(lambda: len(_sandboxes(proc.pid)) >= sandboxes or proc.poll() is not None,
                       120, "the sandboxes to serve")
             assert proc.poll() is None, log.read_text()[-3000:]
             found = _sandboxes(proc.pid)
@@ -71,9 +60,9 @@ def test_kill_9_of_a_run_stops_its_sandboxes_and_removes_their_folders(tmp_path:
         bulkbench_command("run", "--provider", "sociocs", "--skip", "contract", "--out",
                           str(tmp_path / "run")), tmp_path / "output.log", 1)
     assert sandboxes and all(not data.is_relative_to(tmp_path) for data in sandboxes.values())
-    _wait_for(lambda: not any(alive(pid) for pid in children), 30,
+    wait_for(lambda: not any(alive(pid) for pid in children), 30,
               "the run's child processes to end")
-    _wait_for(lambda: not any(data.exists() for data in sandboxes.values()), 30,
+    wait_for(lambda: not any(data.exists() for data in sandboxes.values()), 30,
               "the sandboxes' folders to be removed")
 
 
@@ -85,7 +74,7 @@ def test_kill_9_of_the_contract_command_stops_its_sandboxes_and_suite(tmp_path: 
         bulkbench_command("contract", "--provider", "sociocs", "--out",
                           str(tmp_path / "contract")), tmp_path / "output.log", 2)
     assert len(sandboxes) == 2
-    _wait_for(lambda: not any(alive(pid) for pid in children), 30,
+    wait_for(lambda: not any(alive(pid) for pid in children), 30,
               "the command's child processes to end")
-    _wait_for(lambda: not any(data.exists() for data in sandboxes.values()), 30,
+    wait_for(lambda: not any(data.exists() for data in sandboxes.values()), 30,
               "the sandboxes' folders to be removed")

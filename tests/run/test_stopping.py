@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 
 import orjson
 import pytest
 
-from .conftest import REPO, alive, bulkbench_command, descendants
-
-
-def _wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from .conftest import REPO, alive, bulkbench_command, descendants, wait_for
 
 
 @pytest.mark.timeout(240)
@@ -33,13 +23,13 @@ def test_a_signal_during_a_load_step_stops_everything_and_still_reports(tmp_path
                           str(out)), stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO))
     try:
         progress = out / "load" / "leadlex-sweep" / "locust.log"
-        _wait_for(lambda: progress.exists() and "bulkbench-progress" in progress.read_text(),
+        wait_for(lambda: progress.exists() and "bulkbench-progress" in progress.read_text(),
                   120, "the sweep's first progress line")
         children = descendants(proc.pid)
         assert len(children) >= 2, children  # the shared sandbox and locust at least
         proc.send_signal(signum)
         assert proc.wait(timeout=120) == code
-        _wait_for(lambda: not any(alive(pid) for pid in children), 30,
+        wait_for(lambda: not any(alive(pid) for pid in children), 30,
                   "the run's child processes to end")
     finally:
         if proc.poll() is None:
