@@ -79,7 +79,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "datananas_move_flag_ignored": ("datananas_move_existing_to_list",),
     "datananas_replace_owner_ignored": ("datananas_replace_owner",),
     "sociocs_records_max_off_by_one": ("batch_over_max_rejected",),
-    "sociocs_records_min_zero": ("batch_empty_rejected",),
+    "sociocs_records_min_zero": (),
     "sociocs_extra_fields_merged": ("sociocs_upsert_replaces",),
     "sociocs_name_kept_on_update": ("sociocs_upsert_clears_left_out_fields",),
     "sociocs_plus_phone_duplicates": ("sociocs_upsert_replaces",),
@@ -118,6 +118,8 @@ READINGS: dict[str, tuple[str, str | None]] = {
         "idempotency_reuse"),
     "sociocs_unknown_list_200": (
         "NOTES S2: the page does not say what an unknown list_id gets", "unknown_list_status"),
+    "sociocs_records_min_zero": (
+        "NOTES S7: 'up to 10,000' gives no minimum: an empty batch may be accepted", None),
 }
 
 #: the variants, and the provider config that describes each.

@@ -57,6 +57,9 @@ FAMILIES = (
            "are ignored or how long a value may be",
            lambda c: _short(c) == "unknown_field" or (_short(c).endswith("_long")
                                                        and c.expected.status < 300)),
+    Family("empty batch", "NOTES L22, S7: the pages give a maximum and no minimum (\"up "
+           "to\"): an empty batch may be refused, or accepted with nothing created",
+           lambda c: _short(c) == "size_min_minus_1"),
     Family("csv dialect", "NOTES L27: no CSV dialect is documented (BOM, blank lines, "
            "delimiter, ragged or unparseable lines)",
            lambda c: _short(c) in ("csv_bom", "csv_blank_lines", "csv_semicolon_delimiter",

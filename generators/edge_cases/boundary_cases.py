@@ -41,11 +41,13 @@ _WITHIN: Mapping[str, str] = {
 }
 _ABOVE: Mapping[str, tuple[str, ...]] = {
     "leadlex.bulk_create": ("More than",),
+    "datananas.bulk_create": ("length between",),
     "leadlex.add_to_list": ("will be rejected with a validation error",),
     "sociocs.bulk_upsert": ("supposed to be an array of", "Validation error"),
 }
 _BELOW: Mapping[str, tuple[str, ...]] = {
     "leadlex.bulk_create": ("Missing or invalid `contacts` array",),
+    "datananas.bulk_create": ("length between",),
 }
 _TOO_LARGE: Mapping[str, tuple[str, ...]] = {
     "leadlex.import_contacts": ("Payload exceeds",),

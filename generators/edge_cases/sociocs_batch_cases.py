@@ -67,8 +67,10 @@ def _sociocs(catalog: Catalog) -> Iterator[Draft]:
         success(
             ep,
             Outcome.REPLACED,
-            spec_implied('"+1617…" and "1617…" are the same contact'),
-            Basis.SPEC_IMPLIED,
+            # one number, written with or without its plus: the same existing contact
+            doc(ep, "with or without leading plus", "When a given phone number already "
+                "exists"),
+            Basis.DOCUMENTED,
             stored=stored,
         ),
         replace(True, True),
@@ -98,8 +100,10 @@ def _sociocs(catalog: Catalog) -> Iterator[Draft]:
         success(
             ep,
             Outcome.REPLACED,
-            spec_implied("a phone number repeated within one batch: the last record wins"),
-            Basis.SPEC_IMPLIED,
+            # records are upserts in the order sent: the later one overwrites the earlier
+            doc(ep, "When a given phone number already exists", "all information gets "
+                "overwritten"),
+            Basis.DOCUMENTED,
             stored=[StoredContact(request_item(0), request_item(2), fields)],
         ),
         with_duplicate(ep.key, "phone_number"),
