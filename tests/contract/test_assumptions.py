@@ -36,7 +36,6 @@ UNSETTLED = {
     ("leadlex", "/components/schemas/ErrorCode"),
     ("sociocs", "/paths/~1contacts~1bulk/post"),
     ("sociocs", "/components/schemas/BulkUpsertRequest/properties/phone_number_cc"),
-    ("sociocs", "/components/schemas/BulkUpsertRequest/properties/records"),
 }
 
 
