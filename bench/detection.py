@@ -87,6 +87,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "sociocs_first_record_wins": ("sociocs_upsert_replaces",),
     "sociocs_missing_phone_accepted": ("field_validation",),
     "sociocs_unknown_list_200": (),
+    "sociocs_foreign_list_accepted": ("foreign_list_refused",),
+    "datananas_ws_events_to_every_workspace": ("progress_events_stay_in_workspace",),
     "sociocs_status_ok": ("response_schema_conformance",),
     "sociocs_error_without_errors": ("error_envelope",),
     "leadlex_webhook_bad_signature": ("import_webhook_signature",),

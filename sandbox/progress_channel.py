@@ -195,6 +195,10 @@ class ProgressChannel:
         """The open connections of ``audience`` now (a snapshot)."""
         return tuple(s for s in self._by_audience.get(audience, ()) if not s.closed)
 
+    def everyone(self) -> tuple[Subscriber, ...]:
+        """Every open connection, whatever its audience (only a fault asks for this)."""
+        return tuple(s for subs in self._by_audience.values() for s in subs if not s.closed)
+
     def count(self) -> int:
         """Open connections (dropped ones no longer count)."""
         return sum(not s.closed for subs in self._by_audience.values() for s in subs)

@@ -100,6 +100,8 @@ faults.register_all([
      "moveExistingToList=true is ignored: existing contacts keep their other lists"),
     ("datananas_replace_owner_ignored", BULK,
      "replaceOwner=true is ignored: existing contacts keep their owner"),
+    ("datananas_ws_events_to_every_workspace", BULK,
+     "progress events go to every connection, other workspaces' included"),
 ])
 
 plugin.schema(*quotas.SCHEMA)
@@ -287,7 +289,8 @@ async def bulk_create(call: Call) -> Any:
     txn = str(uuid.uuid4())
     response = call.reply({"uuid": txn, "listId": list_id})
     channel = progress_channel_of(call.sandbox)
-    recipients = channel.subscribers(workspace)
+    recipients = (channel.everyone() if call.fault("datananas_ws_events_to_every_workspace")
+                  else channel.subscribers(workspace))
     if not recipients:
         return response
     progress = Progress(

@@ -69,6 +69,8 @@ faults.register_all([
      "a phone repeated within one batch keeps its first record instead of its last"),
     ("sociocs_unknown_list_200", UPSERT,
      "an unknown list_id is answered 200 (contacts stored, no list) instead of 404"),
+    ("sociocs_foreign_list_accepted", UPSERT,
+     "a list_id of another account is accepted and the contacts are added to that list"),
     ("sociocs_status_ok", UPSERT, 'success is answered {"status": "ok"} instead of "success"'),
     ("sociocs_error_without_errors", UPSERT,
      "errors the handler answers (unknown list) carry no errors array"),
@@ -241,7 +243,8 @@ async def bulk_upsert(call: Call) -> Any:
         add_to = list_id if list_id != ALL_CONTACTS else None
         if add_to is not None:
             lst = get_list(conn, PROVIDER, str(add_to))
-            if lst is None or lst.workspace != workspace:
+            foreign_ok = call.fault("sociocs_foreign_list_accepted")
+            if lst is None or (lst.workspace != workspace and not foreign_ok):
                 if not unknown_list_ok:
                     raise _Answer(unknown_list_status, f"Contact list not found: {list_id}")
                 add_to = None

@@ -58,6 +58,9 @@ FAULT_RUNS = [
     ("leadlex", ["unknown_key_403"], ["unknown_key_401"]),
     ("datananas", ["datananas_ws_counts_swapped"], ["progress_ending_counts"]),
     ("sociocs", ["sociocs_extra_fields_merged"], ["sociocs_upsert_replaces"]),
+    ("sociocs", ["sociocs_foreign_list_accepted"], ["foreign_list_refused"]),
+    ("datananas", ["datananas_ws_events_to_every_workspace"],
+     ["progress_events_stay_in_workspace"]),
 ]
 
 
