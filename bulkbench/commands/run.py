@@ -68,6 +68,9 @@ def register(app: typer.Typer) -> None:
             "--sandbox-fault", metavar="NAME", help="Sandbox only: switch on a provider "
             "defect, to see what a broken provider looks like (see `bulkbench serve "
             "--list-faults`; repeatable).")] = None,
+        strict: Annotated[bool, typer.Option(
+            "--strict", help="Fail on assumption mismatches too (a provider deciding an open "
+            "point of the docs otherwise than the spec and the config say).")] = False,
     ) -> int:
         """Run the whole job: contract suite, short load runs, report; exit 0 when all pass."""
         console = Console()
@@ -75,7 +78,7 @@ def register(app: typer.Typer) -> None:
             provider=provider, base_url=base_url, api_key=api_key, config=config,
             profile=profile, sla=sla, out=out, skip=list(skip or []),
             allow_hosts=list(allow_host or []), seed=seed,
-            sandbox_faults=list(sandbox_fault or [])), console)
+            sandbox_faults=list(sandbox_fault or []), strict=strict), console)
         if result.unreachable and result.nothing_ran:
             # no table: nothing was measured, the error line said why
             console.print(Text(result.rendered.verdict.headline, "bold yellow"))

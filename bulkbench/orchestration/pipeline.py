@@ -60,6 +60,8 @@ class RunRequest:
     allow_hosts: list[str] = field(default_factory=list)
     seed: int = 0
     sandbox_faults: list[str] = field(default_factory=list)
+    #: assumption mismatches fail the contract step too.
+    strict: bool = False
 
 
 @dataclass
@@ -257,7 +259,7 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     ctx = StepContext(out=folder, targets=targets, sandboxes=sandboxes, config=req.config,
                       base_url=req.base_url, api_key=req.api_key, sla=req.sla,
                       allow_hosts=req.allow_hosts, seed=req.seed, faults=req.sandbox_faults,
-                      max_examples=profile.contract_max_examples,
+                      max_examples=profile.contract_max_examples, strict=req.strict,
                       spec_rate_limits={} if profile.probe_sandbox_rate_limit else spec_limits)
     stopped: StopRequested | None = None
     # only the steps that will run are shown (none: the one line above said why)

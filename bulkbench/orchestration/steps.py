@@ -49,6 +49,8 @@ class StepContext:
     seed: int = 0
     faults: list[str] = field(default_factory=list)
     max_examples: int = 20
+    #: assumption mismatches fail the contract suite too (``--strict``).
+    strict: bool = False
     #: the spec's rate limit per provider, "N/SECONDS" (for the full profile's probe).
     spec_rate_limits: dict[str, str] = field(default_factory=dict)
 
@@ -104,7 +106,8 @@ class ContractStep(Step):
         out = ctx.out / "contract"
         suite = run_suite(self.providers, out, base_url=ctx.base_url, api_key=ctx.api_key,
                           config=ctx.config, seed=ctx.seed, max_examples=ctx.max_examples,
-                          faults=ctx.faults)
+                          faults=ctx.faults,
+                          extra_args=["--strict-assumptions"] if ctx.strict else [])
         log = ctx.logs / "contract.log"
         log.write_text(suite.output, encoding="utf-8")
         if suite.results is None or suite.pytest_exit not in (0, 1):
