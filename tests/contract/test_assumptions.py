@@ -31,7 +31,6 @@ UNSETTLED = {
     ("leadlex", "/components/schemas/CreatedContact/properties/id"),
     ("leadlex", "/components/schemas/ContactFieldName"),
     ("leadlex", "/components/schemas/ImportRequest/properties/mapping"),
-    ("leadlex", "/components/schemas/ImportRequest/properties/tags"),
     ("leadlex", "/components/schemas/ImportCompletedEvent"),
     ("leadlex", "/components/schemas/ErrorCode"),
     ("sociocs", "/paths/~1contacts~1bulk/post"),
