@@ -62,9 +62,6 @@ class HttpReadback:
         self.client = client
         self.config = config
 
-    def can_find(self, by: str) -> bool:
-        return f"{by}_path" in self.config
-
     def contacts(self, provider: str, *, email: str | None = None, phone: str | None = None,
                  workspace: str = "main", phone_cc: str | None = None
                  ) -> list[dict[str, Any]]:
