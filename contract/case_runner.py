@@ -87,7 +87,7 @@ def list_size(ctx: CheckContext, list_id: str) -> int:
         anchor = ctx.session.cache[key] = ids[0]
     exchange = send_batch(ctx, endpoint, {"contact_ids": [anchor]},
                           path_params={"id": list_id})
-    if not ctx.succeeded(exchange, endpoint):
+    if not ctx.succeeded(exchange):
         ctx.fail("setup request failed", f"re-adding a contact already in list {list_id} "
                  f"answered {exchange.status}", exchange)
     count = result_data(exchange.json()).get("contact_count")
@@ -138,7 +138,7 @@ def _prepare(ctx: CheckContext, case: Case) -> _Prepared:
             endpoint = catalog.provider(ctx.target.name).endpoint("add_to_list")
             exchange = send_batch(ctx, endpoint, {"contact_ids": members},
                                   path_params={"id": list_id})
-            if not ctx.succeeded(exchange, endpoint):
+            if not ctx.succeeded(exchange):
                 ctx.fail("setup request failed", "adding the setup contacts to the list "
                          f"answered {exchange.status}", exchange)
     elif setup.target_list == "other_workspace":
@@ -167,7 +167,7 @@ def _send(ctx: CheckContext, case: Case, prep: _Prepared) -> tuple[Exchange, Any
     params = dict(request.query) or None
     if endpoint.websocket and ctx.target.websocket_url and case.expected.status < 300:
         run = send_with_progress(ctx, endpoint, content, params=params, body_note=note)
-        body = run.exchange.json() if ctx.succeeded(run.exchange, endpoint) else {}
+        body = run.exchange.json() if ctx.succeeded(run.exchange) else {}
         txn = body.get("uuid") if isinstance(body, dict) else None
         ending = next((e.data for e in run.of(str(txn)) if e.event == ENDING), None)
         if ending is None and not run.events:  # not one frame: the socket, not the provider

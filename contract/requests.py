@@ -66,7 +66,7 @@ def create_items(ctx: CheckContext, endpoint: Endpoint, items: list[Any], *,
     assert endpoint.batch_field is not None
     exchange = send_batch(ctx, endpoint, {endpoint.batch_field: items, **(extras or {})},
                           role=role)
-    if not ctx.succeeded(exchange, endpoint):
+    if not ctx.succeeded(exchange):
         ctx.fail("setup request failed",
                  f"creating {len(items)} contact(s) with {endpoint.key} (key role {role}) "
                  f"answered {exchange.status}", exchange)

@@ -79,7 +79,7 @@ def _queued(ctx: CheckContext) -> _Queued:
     submitted = send_batch(ctx, endpoint, {"rows": rows})
     scenario = _Queued(rows, submitted)
     ctx.session.cache[key] = scenario
-    if not ctx.succeeded(submitted, endpoint):
+    if not ctx.succeeded(submitted):
         scenario.problem = f"the import of {size} rows answered {submitted.status}"
         return scenario
     data = result_data(submitted.json())
@@ -255,7 +255,7 @@ def other_workspace_job_404(ctx: CheckContext) -> None:
     importer = ctx.session.catalog.endpoint(IMPORT)
     rows = ctx.session.contacts(importer, 1)
     theirs = send_batch(ctx, importer, {"rows": rows}, role="other_workspace")
-    ctx.expect(ctx.succeeded(theirs, importer), "setup request failed",
+    ctx.expect(ctx.succeeded(theirs), "setup request failed",
                f"an import with the other workspace's key answered {theirs.status}")
     job_id = result_data(theirs.json()).get("job_id")
     ctx.expect(isinstance(job_id, str), "no job_id", "the import answered no job_id")

@@ -242,11 +242,10 @@ class CheckContext:
         if not condition:
             self.mismatch(keys, title, message, exchange)
 
-    def succeeded(self, exchange: Exchange, endpoint: Endpoint | None = None) -> bool:
+    def succeeded(self, exchange: Exchange) -> bool:
         """Whether ``exchange`` succeeded: any 2xx, since which one is an open point
         (``success_status``, NOTES L3) that the edge cases and schemathesis' status check
-        hold the provider to, not every semantic check. ``endpoint``: for the reader."""
-        del endpoint
+        hold the provider to, not every semantic check."""
         return exchange.status is not None and 200 <= exchange.status < 300
 
     def expect_named(self, keys: Sequence[str], condition: bool, title: str, message: str,

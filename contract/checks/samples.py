@@ -56,7 +56,7 @@ def valid_body(ctx: CheckContext, endpoint: Endpoint) -> tuple[dict[str, str], A
         creator = ctx.session.catalog.endpoint(f"{endpoint.provider}.bulk_create")
         created = send_batch(ctx, creator, {"contacts": ctx.session.contacts(creator, 1)})
         contacts = (result_data(created.json()).get("contacts")
-                    if ctx.succeeded(created, creator) else None)
+                    if ctx.succeeded(created) else None)
         ids = [c.get("id") for c in contacts or [] if isinstance(c, dict)]
         if not ids:
             ctx.fail("setup request failed", f"creating a contact answered {created.status}",
@@ -72,7 +72,7 @@ def valid_request(ctx: CheckContext, endpoint: Endpoint, *, role: str | None = "
         importer = ctx.session.catalog.endpoint(f"{endpoint.provider}.import_contacts")
         started = send_batch(ctx, importer, {"rows": ctx.session.contacts(importer, 1)})
         job_id = (result_data(started.json()).get("job_id")
-                  if ctx.succeeded(started, importer) else None)
+                  if ctx.succeeded(started) else None)
         if not isinstance(job_id, str):
             ctx.fail("setup request failed", f"an import answered {started.status}", started)
         path = ctx.target.job_status_path.replace("{job_id}", job_id)
