@@ -11,6 +11,7 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RECORDED = FIXTURES / "run-with-failures"
+STOPPED = FIXTURES / "run-target-stopped-answering"
 
 
 @pytest.fixture
@@ -18,6 +19,14 @@ def recorded_run(tmp_path: Path) -> Path:
     """A copy of the recorded run folder (see fixtures/README.md)."""
     folder = tmp_path / "run"
     shutil.copytree(RECORDED, folder)
+    return folder
+
+
+@pytest.fixture
+def stopped_run(tmp_path: Path) -> Path:
+    """A copy of the run whose target stopped answering (see fixtures/README.md)."""
+    folder = tmp_path / "stopped"
+    shutil.copytree(STOPPED, folder)
     return folder
 
 

@@ -7,21 +7,11 @@ import shutil
 from pathlib import Path
 
 import orjson
-import pytest
 
 from bulkbench.cli import main
 from reports import compare_runs, render_run
 
-from .conftest import FIXTURES, read_json, write_json
-
-STOPPED = FIXTURES / "run-target-stopped-answering"
-
-
-@pytest.fixture
-def stopped_run(tmp_path: Path) -> Path:
-    folder = tmp_path / "stopped"
-    shutil.copytree(STOPPED, folder)
-    return folder
+from .conftest import read_json, write_json
 
 
 def _answered(folder: Path, name: str) -> Path:

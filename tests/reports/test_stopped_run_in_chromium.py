@@ -3,17 +3,13 @@ console message, every plot it draws has data, and the early stop is on the page
 
 from __future__ import annotations
 
-import shutil
-
 from reports import render_run
 
 from .chromium import charts, load_page
-from .conftest import FIXTURES
 
 
-def test_the_stopped_run_loads_clean_and_shows_the_early_stop(tmp_path):
-    folder = tmp_path / "stopped"
-    shutil.copytree(FIXTURES / "run-target-stopped-answering", folder)
+def test_the_stopped_run_loads_clean_and_shows_the_early_stop(tmp_path, stopped_run):
+    folder = stopped_run
     render_run(folder)
     page = load_page(folder / "index.html", tmp_path / "profile")
     assert page.console == [], "\n".join(page.console)

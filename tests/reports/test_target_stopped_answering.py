@@ -8,7 +8,6 @@ answer (its p99 above the SLA's), and a probe whose every answer was a 503 or no
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,20 +18,12 @@ from bulkbench.cli import main
 from reports import decide, read_run, render_run
 from reports.overview import overview_row
 
-from .conftest import FIXTURES, read_json, write_json
+from .conftest import read_json, write_json
 
-STOPPED = FIXTURES / "run-target-stopped-answering"
 SCHEMA = Path(__file__).resolve().parents[2] / "reports" / "summary.schema.json"
 REASON = "20 requests in a row got no HTTP answer (31.4 s without one"
 WHY = ["3 of 20 request(s) got no answer at all (refused, reset or timed out)",
        "no request succeeded (answers: HTTP 503: 17)"]
-
-
-@pytest.fixture
-def stopped_run(tmp_path: Path) -> Path:
-    folder = tmp_path / "stopped"
-    shutil.copytree(STOPPED, folder)
-    return folder
 
 
 def _steady(folder: Path) -> Path:
