@@ -14,7 +14,7 @@ from contract.error_bodies import code_problems
 from contract.exchange import Exchange
 from contract.failures import ProviderProblem
 from generators import Case, Outcome
-from generators.edge_cases.readings import READINGS, settled_case
+from generators.edge_cases.readings import READINGS, read_case
 
 __all__ = [
     "NOT_RUN",
@@ -72,15 +72,6 @@ _ASPECT_KEYS: dict[str, tuple[str, ...]] = {
 _ASSUMED_ASPECTS = frozenset({"success_status", "socket"})
 
 
-def _as_settled(ctx: CheckContext, case: Case) -> Case:
-    """``case`` with the outcome its open point gets under the provider config's reading
-    (the success status stays the case runner's: another 2xx is read past, then named)."""
-    reading = READINGS.get(case.name)
-    if reading is None:
-        return case
-    return settled_case(case, lambda key: ctx.assumed(key) if key == reading[0] else 200)
-
-
 def _names_open(ctx: CheckContext) -> bool:
     """Whether the endpoint's field names are an open point the config leaves unsettled
     (then a field stored otherwise than sent may be a field sent under another name)."""
@@ -122,7 +113,9 @@ def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> Non
     """Run the context's case; fail on a mismatch of ``aspects`` (default: all), skip when
     one of them could not be verified against this target."""
     assert ctx.case is not None
-    case = _as_settled(ctx, ctx.case)
+    # the open point's reading; the success status stays the case runner's (another 2xx
+    # is read past, then named)
+    case = read_case(ctx.case, ctx.assumed)
     chosen = tuple(aspects) if aspects is not None else None
     outcome = run_case(ctx, case)
     bad = outcome.failing(chosen)

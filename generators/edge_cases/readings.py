@@ -15,7 +15,7 @@ from typing import Any
 
 from generators.edge_cases.model import Case, Expected, Outcome
 
-__all__ = ["READINGS", "settled_case"]
+__all__ = ["READINGS", "read_case", "settled_case"]
 
 
 def _accepted(expected: Expected) -> Expected:
@@ -38,14 +38,22 @@ READINGS: dict[str, tuple[str, Callable[[Expected, Any], Expected | None]]] = {
 }
 
 
-def settled_case(case: Case, value_of: Callable[[str], Any]) -> Case:
-    """``case`` with the outcome the provider's settled values give: its open point's
-    reading, and the success status of a successful outcome (``success_status``)."""
-    expected = case.expected
+def read_case(case: Case, value_of: Callable[[str], Any]) -> Case:
+    """``case`` with the outcome its open point (:data:`READINGS`) gets under the
+    provider's settled value of that point's key."""
     reading = READINGS.get(case.name)
-    if reading is not None:
-        key, settle = reading
-        expected = settle(expected, value_of(key)) or expected
+    if reading is None:
+        return case
+    key, settle = reading
+    expected = settle(case.expected, value_of(key))
+    return case if expected is None else dataclasses.replace(case, expected=expected)
+
+
+def settled_case(case: Case, value_of: Callable[[str], Any]) -> Case:
+    """:func:`read_case`, and the success status of a successful outcome
+    (``success_status``)."""
+    case = read_case(case, value_of)
+    expected = case.expected
     if expected.status == 200:
         status = int(value_of("success_status"))
         if status != 200:
