@@ -23,7 +23,7 @@ from contract.catalog import Endpoint
 from contract.checks.registry import CheckContext
 from contract.exchange import Exchange
 from contract.requests import result_data
-from generators import Case
+from generators import Case, CaseRequest
 
 __all__ = ["Family", "family_of", "tolerated"]
 
@@ -95,8 +95,7 @@ def family_of(case: Case) -> Family | None:
     return next((f for f in FAMILIES if f.selects(case)), None)
 
 
-def _rows(ctx: CheckContext, case: Case) -> list[Any]:
-    request = case.request(ctx.seed, run_tag=ctx.run_tag)
+def _rows(ctx: CheckContext, request: CaseRequest) -> list[Any]:
     if request.items is not None:
         return list(request.items)
     body = request.body
@@ -105,9 +104,8 @@ def _rows(ctx: CheckContext, case: Case) -> list[Any]:
     return list(items) if isinstance(items, list) else []
 
 
-def _stored_any(ctx: CheckContext, case: Case, rows: list[Any]) -> list[str]:
+def _stored_any(ctx: CheckContext, request: CaseRequest, rows: list[Any]) -> list[str]:
     reader = ctx.session.reader(ctx.target.name)
-    request = case.request(ctx.seed, run_tag=ctx.run_tag)
     if reader is None or not request.setup.empty:
         return []
     found = []
@@ -122,9 +120,10 @@ def tolerated(ctx: CheckContext, case: Case, exchange: Exchange) -> str | None:
     """None when ``exchange`` is an answer the docs allow for ``case`` and what must hold
     under every reading holds; else what breaks it."""
     status = exchange.status or 0
-    rows = _rows(ctx, case)
+    request = case.request(ctx.seed, run_tag=ctx.run_tag)
+    rows = _rows(ctx, request)
     if 400 <= status < 500:
-        stored = _stored_any(ctx, case, rows)
+        stored = _stored_any(ctx, request, rows)
         return (f"refused with {status}, yet {len(stored)} of its contacts were stored "
                 f"({', '.join(stored[:3])})") if stored else None
     if not 200 <= status < 300:
