@@ -15,10 +15,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from contract.suite_process import run_suite
-from contract.target import PROVIDERS
+from bulkbench.contract.suite_process import run_suite
+from bulkbench.contract.target import PROVIDERS
 
 TARGET_SECONDS = 180.0
 

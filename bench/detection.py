@@ -3,7 +3,7 @@ each sandbox variant.
 
 For each variant (``default``: the specs' readings; ``alt``: the other reading of every
 open point; each with the config that describes it, ``sandbox/variants/<name>.toml``)
-and each fault of ``sandbox.faults.FAULTS``: start the sandbox with that fault switched
+and each fault of ``bulkbench.sandbox.faults.FAULTS``: start the sandbox with that fault switched
 on, run the suite for the fault's provider (core faults: LeadLex), and record
 which checks failed. The table says, per fault, whether it was caught, by which checks,
 and whether the check expected to catch it (:data:`EXPECTED`) was among them; a fault
@@ -28,14 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from rich.console import Console
 from rich.table import Table
 
+from bulkbench.contract.suite_process import SuiteRun, run_suite
+from bulkbench.contract.target import PROVIDERS
 from bulkbench.errors import BulkbenchError
-from contract.suite_process import SuiteRun, run_suite
-from contract.target import PROVIDERS
+from bulkbench.sandbox.assumed import VARIANTS_DIR
 
 #: the check(s) expected to catch each fault; an empty tuple: not a contract violation the
 #: suite can observe (the reason is in NOT_OBSERVABLE).
@@ -126,8 +125,7 @@ READINGS: dict[str, tuple[str, str | None]] = {
 
 #: the variants, and the provider config that describes each.
 VARIANTS: dict[str, Path] = {
-    name: Path(__file__).resolve().parent.parent / "sandbox" / "variants" / f"{name}.toml"
-    for name in ("default", "alt")
+    name: VARIANTS_DIR / f"{name}.toml" for name in ("default", "alt")
 }
 
 #: why a fault is not expected to be caught by the contract suite.
@@ -140,7 +138,7 @@ NOT_OBSERVABLE = {
 
 
 def _provider_of(fault: str) -> str:
-    from sandbox.faults import FAULTS
+    from bulkbench.sandbox.faults import FAULTS
 
     key = FAULTS[fault].endpoint_key
     return key.split(".", 1)[0] if key else "leadlex"
@@ -254,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="Keep each run's results here.")
     args = parser.parse_args(argv)
 
-    from sandbox.faults import FAULTS
-    from sandbox.providers import load_plugins
+    from bulkbench.sandbox.faults import FAULTS
+    from bulkbench.sandbox.providers import load_plugins
 
     load_plugins()
     chosen = args.fault or list(FAULTS)

@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 from faker import Faker
 
-from contract.catalog import Endpoint, default_catalog
-from generators import stream_sized_body, valid_body_bytes, valid_items
-from generators.value_pools import personas
+from bulkbench.contract.catalog import Endpoint, default_catalog
+from bulkbench.generators import stream_sized_body, valid_body_bytes, valid_items
+from bulkbench.generators.value_pools import personas
 
 BATCH = 10_000
 TARGET = 500_000  # contacts/s

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
-LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
+from bulkbench.loadtests.locust_processes import LOCUSTFILE
+
 BASE_MS = 20.0
 PERIOD_S = 10.0
 STALL_S = 1.0
@@ -111,7 +111,7 @@ def percentile(values: list[float], p: float) -> float:
 def run_locust(args: list[str], env: dict[str, str], seconds: float) -> None:
     subprocess.run([sys.executable, "-m", "locust", *args, "--headless", "-t", f"{seconds:g}s",
                     "--stop-timeout", "5", "--only-summary", "--loglevel", "WARNING"],
-                   env=env, cwd=ROOT, check=False, timeout=seconds + 120,
+                   env=env, check=False, timeout=seconds + 120,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -132,7 +132,7 @@ def main() -> int:
             time.sleep(0.05)
         port = int(port_file.read_text())
         host = f"http://127.0.0.1:{port}/leadlex"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "LEADLEX_API_KEY": "wbk_bench_key_0000"}
+        env = {**os.environ, "LEADLEX_API_KEY": "wbk_bench_key_0000"}
 
         out = work / "ours"
         run_locust(["-f", str(LOCUSTFILE), "--host", host, "-u", "1", "-r", "1",

@@ -37,14 +37,11 @@ from typing import Any
 
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.generators.contact_batches import valid_body_bytes
+from bulkbench.loadtests.locust_processes import LOCUSTFILE
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 
-from contract.catalog import default_catalog  # noqa: E402
-from generators.contact_batches import valid_body_bytes  # noqa: E402
-from sandbox.process import SandboxProcess, start_sandbox  # noqa: E402
-
-LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 ENDPOINT = "leadlex.bulk_create"
 
 PLAIN_LOCUSTFILE = '''
@@ -90,7 +87,7 @@ f:close()
 def run_locust(args: list[str], env: dict[str, str], seconds: float) -> None:
     subprocess.run([sys.executable, "-m", "locust", *args, "--headless", "-t", f"{seconds:g}s",
                     "--stop-timeout", "5", "--only-summary", "--loglevel", "WARNING"],
-                   env=env, cwd=ROOT, check=False, timeout=seconds + 120,
+                   env=env, check=False, timeout=seconds + 120,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -154,7 +151,7 @@ def main() -> int:
 
     with start_sandbox(work / "sandbox") as sandbox:
         host = sandbox.base_url("leadlex")
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "LEADLEX_API_KEY": sandbox.key("leadlex"),
+        env = {**os.environ, "LEADLEX_API_KEY": sandbox.key("leadlex"),
                "BENCH_BODY": str(body_file), "BENCH_PATH": endpoint.path,
                "BENCH_CPU_FILE": str(work / "plain_cpu")}
         # alternate the two locust runs so that drift of the shared machine hits both alike

@@ -34,13 +34,11 @@ from typing import Any
 import httpx
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from contract.catalog import Endpoint, default_catalog
-from sandbox.ids import uuid7_batch
-from sandbox.process import SandboxProcess, start_sandbox
-from sandbox.providers import load_plugins
-from sandbox.storage import (
+from bulkbench.contract.catalog import Endpoint, default_catalog
+from bulkbench.sandbox.ids import uuid7_batch
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.sandbox.providers import load_plugins
+from bulkbench.sandbox.storage import (
     INSERT_CONTACT_SQL,
     create_schema,
     norm_email,

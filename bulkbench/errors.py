@@ -3,18 +3,18 @@
 Each stage raises its own small exception types, all below :class:`BulkbenchError`::
 
     BulkbenchError
-    ├── UsageError                                 the command line or its inputs are wrong
-    ├── contract.catalog.CatalogError              a spec is missing, malformed or inconsistent
-    ├── contract.config.ConfigError                the provider config (TOML) is invalid
-    ├── contract.target.SuiteConfigError           the contract suite cannot reach its target
-    ├── contract.suite_process.SuiteCrashed        the contract suite's pytest process crashed
-    ├── contract.preflight.TargetUnreachable       the target does not answer at all (exit 1)
-    ├── generators.errors.GeneratorError           a batch or case cannot be generated
-    ├── sandbox.errors.SandboxError                the sandbox cannot start as asked
-    ├── loadtests.load_settings.LoadError          a load run is misconfigured or unsafe
-    ├── loadtests.sla_thresholds.SlaError          the SLA file is invalid
-    ├── bulkbench.commands.load.LoadRunFailed      locust did not run to its end
-    └── reports.errors.ReportError                 a run folder cannot be read or rendered
+    ├── UsageError                                     the command line or its inputs are wrong
+    ├── bulkbench.contract.catalog.CatalogError        a spec is missing, malformed or inconsistent
+    ├── bulkbench.contract.config.ConfigError          the provider config (TOML) is invalid
+    ├── bulkbench.contract.target.SuiteConfigError     the contract suite cannot reach its target
+    ├── bulkbench.contract.suite_process.SuiteCrashed  the contract suite's pytest process crashed
+    ├── bulkbench.contract.preflight.TargetUnreachable the target does not answer at all (exit 1)
+    ├── bulkbench.generators.errors.GeneratorError     a batch or case cannot be generated
+    ├── bulkbench.sandbox.errors.SandboxError          the sandbox cannot start as asked
+    ├── bulkbench.loadtests.load_settings.LoadError    a load run is misconfigured or unsafe
+    ├── bulkbench.loadtests.sla_thresholds.SlaError    the SLA file is invalid
+    ├── bulkbench.commands.load.LoadRunFailed          locust did not run to its end
+    └── bulkbench.reports.errors.ReportError           a run folder cannot be read or rendered
 
 The command line turns any of them into one clear line and an exit code (never a
 traceback): ``exit_code`` says which.

@@ -15,7 +15,7 @@ A user settles a key in the provider config::
 Every stage reads the value through :func:`settle` (the config's value, else the
 spec's assumption), so the checks, the generators, the load scenarios and the sandbox
 agree. A check whose expectation rests on a key reports a provider that decides otherwise
-as an *assumption mismatch* naming the key (``contract.failures.AssumptionMismatch``),
+as an *assumption mismatch* naming the key (``bulkbench.contract.failures.AssumptionMismatch``),
 not as a contract failure.
 """
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contract.catalog import Endpoint, Provider
-    from contract.config import ProviderConfig
+    from bulkbench.contract.catalog import Endpoint, Provider
+    from bulkbench.contract.config import ProviderConfig
 
 __all__ = ["ASSUMPTIONS", "Assumption", "operation_keys", "problem", "settle"]
 

@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from contract.catalog import Endpoint
-from contract.error_bodies import error_code, error_details
-from contract.exchange import Exchange
-from contract.requests import (
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.error_bodies import error_code, error_details
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.requests import (
     ENDING,
     create_items,
     path_of,
@@ -34,10 +34,10 @@ from contract.requests import (
     send_batch,
     send_with_progress,
 )
-from generators import Case, CaseRequest, Ref, StoredContact, resolve_refs
+from bulkbench.generators import Case, CaseRequest, Ref, StoredContact, resolve_refs
 
 if TYPE_CHECKING:
-    from contract.checks.registry import CheckContext
+    from bulkbench.contract.checks.registry import CheckContext
 
 __all__ = ["ASPECTS", "CaseOutcome", "Mismatch", "list_size", "run_case"]
 

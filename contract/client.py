@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import orjson
 
-from contract.catalog import AuthScheme
-from contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
-from contract.failures import ProviderProblem, TargetUnreachable
-from contract.wire_names import WireNames
+from bulkbench.contract.catalog import AuthScheme
+from bulkbench.contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
+from bulkbench.contract.failures import ProviderProblem, TargetUnreachable
+from bulkbench.contract.wire_names import WireNames
 
 __all__ = ["MAX_RESPONSE_BYTES", "UNREACHABLE_AFTER", "ContractClient", "TargetHealth"]
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bulkbench.contract.assumptions import ASSUMPTIONS
+from bulkbench.contract.assumptions import problem as assumption_problem
+from bulkbench.contract.catalog import Catalog, default_catalog
+from bulkbench.contract.readback import readback_problem
 from bulkbench.errors import BulkbenchError
-from contract.assumptions import ASSUMPTIONS
-from contract.assumptions import problem as assumption_problem
-from contract.catalog import Catalog, default_catalog
-from contract.readback import readback_problem
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -46,7 +46,7 @@ DEFAULT_KEY_ENV = {
 KEY_ROLES = ("full", "read_only", "other_workspace")
 
 #: what the documentation leaves open and a config may override, with its type
-#: (``contract.assumptions`` describes each key).
+#: (``bulkbench.contract.assumptions`` describes each key).
 ASSUMPTION_KEYS: dict[str, tuple[type, ...]] = {k: a.kinds for k, a in ASSUMPTIONS.items()}
 
 _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -96,7 +96,7 @@ class ProviderConfig:
     webhook_secret_env: str | None = None
     webhook_public_url: str | None = None
     assumptions: Mapping[str, Any] = field(default_factory=dict)
-    #: ``[provider.readback]``: how to read stored contacts back (``contract.readback``).
+    #: ``[provider.readback]``: how to read stored contacts back (``bulkbench.contract.readback``).
     readback: Mapping[str, str] = field(default_factory=dict)
 
     def api_key(self, role: str = "full", environ: Mapping[str, str] | None = None) -> str | None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from contract.failures import ProviderProblem
-from contract.redaction import scrub
+from bulkbench.contract.failures import ProviderProblem
+from bulkbench.contract.redaction import scrub
 
 __all__ = [
     "EXCERPT_BYTES",

@@ -9,20 +9,20 @@ from typing import Any
 
 import orjson
 
-from contract.assumptions import operation_keys
-from contract.catalog import Endpoint
-from contract.checks import CHECKS
-from contract.checks.registry import CheckContext, CheckSkipped, run_check
-from contract.checks.tolerance import family_of, rests_on_documentation
-from contract.conformance import ConformanceResult, StFailure, run_conformance
-from contract.derived_spec import Pins
-from contract.error_bodies import ENVELOPE_KEYS, code_problems
-from contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
-from contract.plan import PlannedCheck
-from contract.requests import result_data
-from contract.session import SuiteSession
-from contract.target import Target
-from generators import find_case
+from bulkbench.contract.assumptions import operation_keys
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.checks import CHECKS
+from bulkbench.contract.checks.registry import CheckContext, CheckSkipped, run_check
+from bulkbench.contract.checks.tolerance import family_of, rests_on_documentation
+from bulkbench.contract.conformance import ConformanceResult, StFailure, run_conformance
+from bulkbench.contract.derived_spec import Pins
+from bulkbench.contract.error_bodies import ENVELOPE_KEYS, code_problems
+from bulkbench.contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
+from bulkbench.contract.plan import PlannedCheck
+from bulkbench.contract.requests import result_data
+from bulkbench.contract.session import SuiteSession
+from bulkbench.contract.target import Target
+from bulkbench.generators import find_case
 
 __all__ = ["run_planned"]
 

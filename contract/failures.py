@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contract.exchange import Exchange
+    from bulkbench.contract.exchange import Exchange
 
 __all__ = ["AssumptionMismatch", "CheckFailure", "DocRef", "ProviderProblem",
            "TargetUnreachable"]

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import orjson
 
-from contract.failures import ProviderProblem
-from contract.target import SandboxAdmin
+from bulkbench.contract.failures import ProviderProblem
+from bulkbench.contract.target import SandboxAdmin
 
 __all__ = ["SandboxInspector"]
 

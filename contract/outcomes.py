@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from contract.checks.registry import CheckSkipped
-from contract.execution import run_planned
-from contract.failures import AssumptionMismatch
-from contract.plan import PlannedCheck
-from contract.session import SuiteSession
+from bulkbench.contract.checks.registry import CheckSkipped
+from bulkbench.contract.execution import run_planned
+from bulkbench.contract.failures import AssumptionMismatch
+from bulkbench.contract.plan import PlannedCheck
+from bulkbench.contract.session import SuiteSession
 
 __all__ = ["MismatchSkip", "run_as_test"]
 

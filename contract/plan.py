@@ -7,17 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contract.catalog import Catalog
-from contract.checks import CHECKS
-from contract.checks.case_selection import NOT_RUN
-from contract.checks.registry import assigned_cases
-from contract.conformance import CHECK_NAMES
-from generators import edge_cases
+from bulkbench.contract.catalog import Catalog
+from bulkbench.contract.checks import CHECKS
+from bulkbench.contract.checks.case_selection import NOT_RUN
+from bulkbench.contract.checks.registry import assigned_cases
+from bulkbench.contract.conformance import CHECK_NAMES
+from bulkbench.generators import edge_cases
 
 __all__ = ["SCHEMATHESIS_SUMMARIES", "PlannedCheck", "known_checks", "plan_checks",
            "plan_conformance", "unknown_checks"]
 
-#: what each schemathesis check (``contract.conformance.CHECK_NAMES``) holds a response to.
+#: what each schemathesis check (``bulkbench.contract.conformance.CHECK_NAMES``) holds a
+#: response to.
 SCHEMATHESIS_SUMMARIES = {
     "not_a_server_error": "No generated request is answered with a 5xx.",
     "status_code_conformance": "Every status code answered is one the spec documents.",

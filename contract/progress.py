@@ -50,9 +50,9 @@ from websockets.http11 import Response as WsResponse
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
-from contract.failures import ProviderProblem
-from contract.progress_events import HeadBatch, ProgressEvent, ProgressRun
+from bulkbench.contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
+from bulkbench.contract.failures import ProviderProblem
+from bulkbench.contract.progress_events import HeadBatch, ProgressEvent, ProgressRun
 
 __all__ = ["HeadBatch", "ProgressEvent", "ProgressRun", "post_with_progress", "socket_auth"]
 

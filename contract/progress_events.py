@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.exchange import Exchange
+from bulkbench.contract.exchange import Exchange
 
 __all__ = ["HeadBatch", "ProgressEvent", "ProgressRun"]
 

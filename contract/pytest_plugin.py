@@ -1,6 +1,12 @@
-"""The pytest plugin that writes ``results.json`` beside the JUnit report.
+"""The contract suite's pytest plugin: its options, and the recorder that writes
+``results.json`` beside the JUnit report.
 
-Registered by ``contract/conftest.py`` (or with ``-p contract.pytest_plugin``). It reads
+The package registers this module through the ``pytest11`` entry point, so the options
+(``--provider``, ``--base-url``, ``--provider-config`` …) exist in any pytest session of an
+environment where bulkbench is installed; they do nothing until the suite is collected
+(``pytest --pyargs bulkbench.contract --provider …``), whose ``conftest.py`` reads them.
+
+The recorder is registered by the suite's ``conftest.py``. It reads
 each test's :class:`~contract.plan.PlannedCheck`, turns the test's outcome into a record
 (a :class:`~contract.failures.CheckFailure` gives the structured failure, anything else a
 "check crashed" failure), adds the check and endpoint to the JUnit properties, and at the
@@ -17,13 +23,54 @@ from typing import Any
 
 import pytest
 
-from contract.failures import AssumptionMismatch, CheckFailure
-from contract.outcomes import MismatchSkip
-from contract.plan import PlannedCheck
-from contract.redaction import scrub
-from contract.results import write_results
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.contract.failures import AssumptionMismatch, CheckFailure
+from bulkbench.contract.outcomes import MismatchSkip
+from bulkbench.contract.plan import PlannedCheck, known_checks, unknown_checks
+from bulkbench.contract.preflight import TargetUnreachable, preflight
+from bulkbench.contract.redaction import scrub
+from bulkbench.contract.results import write_results
+from bulkbench.contract.session import SuiteSession
+from bulkbench.contract.target import PROVIDERS, SuiteOptions, build_targets
+from bulkbench.errors import BulkbenchError
 
-__all__ = ["ResultsRecorder"]
+__all__ = [
+    "SESSION_KEY", "ResultsRecorder", "pytest_addoption", "pytest_configure", "pytest_unconfigure",
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bulkbench contract suite")
+    group.addoption("--provider", default="all", choices=[*PROVIDERS, "all"],
+                    help="The provider to test (default: all).")
+    group.addoption("--base-url", default=None, help="The provider's base URL.")
+    group.addoption("--provider-config", "--config", dest="provider_config", default=None,
+                    help="The provider config (TOML): URLs, key variables, lists.")
+    group.addoption("--seed", type=int, default=0, help="Seed of every generated request.")
+    group.addoption("--run-tag", type=int, default=None,
+                    help="Three digits keeping this run's contacts apart (default: from the "
+                         "seed against a sandbox, random against a real provider).")
+    group.addoption("--max-examples", type=int, default=20,
+                    help="Schemathesis examples per endpoint and generation mode.")
+    group.addoption("--request-timeout", type=float, default=None,
+                    help="Seconds each request may take (default: the config's, 30).")
+    group.addoption("--job-timeout", type=float, default=30.0,
+                    help="Seconds to wait for a queued import and its webhook.")
+    group.addoption("--sandbox-info", default=None, help="A sandbox's sandbox.json.")
+    group.addoption("--throttled-sandbox-info", default=None,
+                    help="sandbox.json of a sandbox with a small rate limit (429 check).")
+    group.addoption("--webhook-listen", default=None, metavar="HOST:PORT",
+                    help="Where the harness receives the provider's webhooks.")
+    group.addoption("--probe-rate-limit", action="store_true", default=False,
+                    help="Exhaust a real provider's rate limit to see its 429.")
+    group.addoption("--results", default=None,
+                    help="Where to write results.json (default: beside --junitxml).")
+    group.addoption("--check", action="append", default=[], dest="only_checks",
+                    help="Run only this check (repeatable).")
+    group.addoption("--strict-assumptions", action="store_true", default=False,
+                    dest="strict_assumptions",
+                    help="Fail on assumption mismatches too (a provider deciding an open "
+                         "point of the docs otherwise than the spec assumed).")
 
 
 def _planned(item: pytest.Item) -> PlannedCheck | None:
@@ -82,7 +129,7 @@ class ResultsRecorder:
 
     def _record(self, item: pytest.Item, planned: PlannedCheck, report: pytest.TestReport,
                 call: pytest.CallInfo[None]) -> dict[str, Any]:
-        from contract.execution import basis_of, describe, doc_of
+        from bulkbench.contract.execution import basis_of, describe, doc_of
 
         session = item.config.stash.get(SESSION_KEY, None)
         record: dict[str, Any] = {**describe(planned), "nodeid": item.nodeid,
@@ -138,5 +185,85 @@ class ResultsRecorder:
                 Path(junit).write_text(cleaned, encoding="utf-8")
 
 
-#: where conftest keeps the run's SuiteSession for the recorder.
+#: where the run's SuiteSession is kept, for the recorder and the suite's conftest.
 SESSION_KEY = pytest.StashKey[Any]()
+
+
+_PLUGIN_NAME = "bulkbench-contract-results"
+
+
+def _options(config: pytest.Config) -> SuiteOptions:
+    provider = str(config.getoption("provider"))
+    path = config.getoption("provider_config")
+    return SuiteOptions(
+        providers=PROVIDERS if provider == "all" else (provider,),
+        base_url=config.getoption("base_url"),
+        config=Path(path) if path else None,
+        seed=int(config.getoption("seed")),
+        run_tag=config.getoption("run_tag"),
+        max_examples=int(config.getoption("max_examples")),
+        timeout=config.getoption("request_timeout"),
+        job_timeout=float(config.getoption("job_timeout")),
+        sandbox_info=Path(config.getoption("sandbox_info"))
+        if config.getoption("sandbox_info") else None,
+        throttled_sandbox_info=Path(config.getoption("throttled_sandbox_info"))
+        if config.getoption("throttled_sandbox_info") else None,
+        webhook_listen=config.getoption("webhook_listen"),
+        probe_rate_limit=bool(config.getoption("probe_rate_limit")))
+
+
+def _suite_requested(config: pytest.Config) -> bool:
+    """Whether this session collects the suite: ``--pyargs bulkbench.contract[…]`` or a
+    path to its folder or one of its files (links resolved)."""
+    suite = Path(__file__).parent.resolve()
+    for arg in config.args:
+        target = arg.split("::", 1)[0]
+        if config.option.pyargs and (target == __package__
+                                     or target.startswith(f"{__package__}.")):
+            return True
+        path = (config.invocation_params.dir / target).resolve()
+        if path == suite or suite in path.parents:
+            return True
+    return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the suite's session (usage errors and an unreachable target stop it here)."""
+    if not _suite_requested(config):
+        return
+    catalog = default_catalog()
+    unknown = unknown_checks(list(config.getoption("only_checks") or []))
+    if unknown:
+        raise pytest.UsageError(f"--check {', '.join(unknown)}: no such check (known: "
+                                f"{', '.join(known_checks())})")
+    try:
+        options = _options(config)
+        targets = build_targets(options, catalog)
+    except BulkbenchError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for name, target in targets.items():  # a target that does not answer: one line, no check
+        if not target.is_sandbox:
+            try:
+                preflight(name, target.base_url)
+            except TargetUnreachable as exc:
+                pytest.exit(str(exc), returncode=pytest.ExitCode.INTERRUPTED)
+    session = SuiteSession(targets, catalog)
+    config.stash[SESSION_KEY] = session
+    if not config.pluginmanager.has_plugin(_PLUGIN_NAME):
+        recorder = ResultsRecorder(config)
+        recorder.meta = {
+            "providers": list(options.providers),
+            "targets": {name: {"base_url": scrub(t.base_url), "sandbox": t.is_sandbox,
+                               "run_tag": t.run_tag,
+                               "keys": sorted(t.keys)} for name, t in targets.items()},
+            "seed": options.seed,
+            "max_examples": options.max_examples,
+        }
+        config.pluginmanager.register(recorder, _PLUGIN_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if isinstance(session, SuiteSession):
+        session.close()
+

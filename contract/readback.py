@@ -13,7 +13,7 @@ within a batch, Datananas' move to list and owner replacement) use it when confi
     email_path = "/contacts?email={email}"
 
 Without one they are skipped with the reason, never passed; against the sandbox they use
-its inspection routes (``contract.inspection``). Both offer :meth:`contacts` with the same
+its inspection routes (``bulkbench.contract.inspection``). Both offer :meth:`contacts` with the same
 meaning: the stored contacts found by an identity value, each as ``{"data": {...}}``.
 """
 
@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from contract.error_bodies import resolve
-from contract.failures import ProviderProblem
+from bulkbench.contract.error_bodies import resolve
+from bulkbench.contract.failures import ProviderProblem
 
 if TYPE_CHECKING:
-    from contract.client import ContractClient
+    from bulkbench.contract.client import ContractClient
 
 __all__ = ["READBACK_KEYS", "ContactReader", "HttpReadback", "readback_problem"]
 

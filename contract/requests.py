@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from contract.catalog import Endpoint
-from contract.exchange import Exchange
-from contract.progress import ProgressRun, post_with_progress
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.progress import ProgressRun, post_with_progress
 
 if TYPE_CHECKING:
-    from contract.checks.registry import CheckContext
+    from bulkbench.contract.checks.registry import CheckContext
 
 __all__ = [
     "ENDING",

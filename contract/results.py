@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from contract.redaction import scrub_data
+from bulkbench.contract.redaction import scrub_data
 
 __all__ = ["RESULTS_VERSION", "read_results", "summarize", "write_results"]
 

@@ -6,7 +6,7 @@ the output folder: ``sandbox.json`` holds keys): the main one with a rate limit 
 enough never to be reached (so the rate-limit headers are sent) and its webhook URL
 pointed at the receiver the suite runs, and a second one with a small limit for the 429
 check. Keys reach the suite through environment variables or ``sandbox.json``, never its
-command line. A real target gets a preflight first (``contract.preflight``): one that does
+command line. A real target gets a preflight first (``bulkbench.contract.preflight``): one that does
 not answer raises ``TargetUnreachable`` before the suite starts. The suite writes
 ``results.json`` and ``junit.xml`` into the output folder, which is scrubbed of every key
 afterwards.
@@ -28,18 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from bulkbench.child_processes import parent_death_signal
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.contract.config import load_config
+from bulkbench.contract.preflight import preflight_providers
+from bulkbench.contract.redaction import register_secrets, scrub, scrub_file
+from bulkbench.contract.results import read_results
+from bulkbench.contract.target import PROVIDERS, SuiteOptions, build_targets
 from bulkbench.errors import BulkbenchError, UsageError
-from contract.catalog import default_catalog
-from contract.config import load_config
-from contract.preflight import preflight_providers
-from contract.redaction import register_secrets, scrub, scrub_file
-from contract.results import read_results
-from contract.target import PROVIDERS, SuiteOptions, build_targets
 
 __all__ = ["MAIN_RATE_LIMIT", "THROTTLED_RATE_LIMIT", "SuiteCrashed", "SuiteRun", "run_suite"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SUITE_DIR = Path(__file__).resolve().parent
+#: the suite's folder as the package holds it (not resolved: it is collected as
+#: ``bulkbench.contract``, whatever links lead there).
+SUITE_DIR = Path(__file__).parent
 #: the main sandbox's limit: on (so the headers are sent), never reached by the suite.
 MAIN_RATE_LIMIT = "1000000/60"
 #: the second sandbox's limit, reached by the 429 check.
@@ -94,7 +95,7 @@ def _sandboxes(work: Sequence[Path], faults: Sequence[str], seed: int, webhook_p
     process dies."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from sandbox.process import SandboxProcess, start_sandbox
+    from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 
     with ExitStack() as stack, ThreadPoolExecutor(2) as pool:
         main_future = pool.submit(
@@ -151,7 +152,6 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
     if real and variant:
         raise UsageError("a sandbox variant is only for the sandbox (no --base-url)")
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     if api_key is not None:
         if len(providers) != 1:
             raise UsageError("--api-key is one provider's key: give one --provider")
@@ -173,7 +173,8 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
     results_path, junit_path = out_dir / "results.json", out_dir / "junit.xml"
     for stale in (results_path, junit_path):
         stale.unlink(missing_ok=True)
-    args = [sys.executable, "-m", "pytest", str(SUITE_DIR), "-q", "--tb=short",
+    args = [sys.executable, "-m", "pytest", str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"),
+            "--rootdir", str(SUITE_DIR), "-q", "--tb=short",
             "-p", "no:cacheprovider", "--junitxml", str(junit_path),
             "--results", str(results_path), "--seed", str(seed),
             "--max-examples", str(max_examples)]
@@ -192,6 +193,10 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
     started = time.monotonic()
     work = [Path(tempfile.mkdtemp(prefix=f"bulkbench-contract-{kind}-"))
             for kind in ("main", "throttled")] if not real else []
+    # the suite's own working folder: what pytest, hypothesis and schemathesis leave in
+    # their current directory goes with it, not into the caller's
+    cwd = Path(tempfile.mkdtemp(prefix="bulkbench-contract-cwd-"))
+    work.append(cwd)
     try:
         with ExitStack() as stack:
             if not real:
@@ -201,7 +206,7 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
                 args += ["--sandbox-info", str(info), "--throttled-sandbox-info",
                          str(throttled), "--webhook-listen", f"127.0.0.1:{port}"]
             try:
-                done = subprocess.run(args, cwd=str(REPO_ROOT), env=env, capture_output=True,
+                done = subprocess.run(args, cwd=str(cwd), env=env, capture_output=True,
                                       text=True, timeout=suite_timeout, check=False,
                                       preexec_fn=parent_death_signal())
             except subprocess.TimeoutExpired as exc:

@@ -28,11 +28,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
+from bulkbench.contract.assumptions import settle
+from bulkbench.contract.catalog import Catalog, Endpoint, Provider, RateLimit
+from bulkbench.contract.config import Config, ProviderConfig, load_config
+from bulkbench.contract.redaction import register_secrets
 from bulkbench.errors import BulkbenchError
-from contract.assumptions import settle
-from contract.catalog import Catalog, Endpoint, Provider, RateLimit
-from contract.config import Config, ProviderConfig, load_config
-from contract.redaction import register_secrets
 
 __all__ = [
     "PROVIDERS",
@@ -131,8 +131,9 @@ class Target:
         return self.admin is not None
 
     def assumed(self, key: str) -> Any:
-        """What the target is taken to do where the docs are silent (``contract.assumptions``):
-        the provider config's value of ``key``, else the spec's assumption."""
+        """What the target is taken to do where the docs are silent
+        (``bulkbench.contract.assumptions``): the provider config's value of ``key``, else
+        the spec's assumption."""
         return settle(self.config, self.provider, key)
 
     def success_status(self, endpoint: Endpoint) -> int:

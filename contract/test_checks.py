@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from contract.outcomes import run_as_test
-from contract.plan import PlannedCheck
-from contract.session import SuiteSession
+from bulkbench.contract.outcomes import run_as_test
+from bulkbench.contract.plan import PlannedCheck
+from bulkbench.contract.session import SuiteSession
 
 PLAN_KIND = "semantic"
 

@@ -8,13 +8,13 @@
 * The boundaries the spec sets: :func:`boundaries`.
 * The edge-case catalog: :func:`edge_cases` / :func:`find_case`, each :class:`Case` with
   its request builder and its :class:`Expected` outcome.
-* Hypothesis strategies from the same pieces: :mod:`generators.strategies`.
+* Hypothesis strategies from the same pieces: :mod:`bulkbench.generators.strategies`.
 
-Every limit comes from the catalog (``contract.catalog``); nothing here writes one down.
+Every limit comes from the catalog (``bulkbench.contract.catalog``); nothing here writes one down.
 """
 
-from generators.boundaries import Boundary, boundaries
-from generators.contact_batches import (
+from bulkbench.generators.boundaries import Boundary, boundaries
+from bulkbench.generators.contact_batches import (
     ContactRun,
     body_envelope,
     valid_body,
@@ -22,8 +22,8 @@ from generators.contact_batches import (
     valid_item_bytes,
     valid_items,
 )
-from generators.contact_templates import MAX_INDEX, default_run_tag
-from generators.edge_cases import (
+from bulkbench.generators.contact_templates import MAX_INDEX, default_run_tag
+from bulkbench.generators.edge_cases import (
     Basis,
     Case,
     CaseRequest,
@@ -38,9 +38,14 @@ from generators.edge_cases import (
     find_case,
     resolve_refs,
 )
-from generators.errors import GeneratorError, NotABatchEndpoint, UnknownCase, UnsupportedFormat
-from generators.schema_validation import request_errors, request_is_valid, schema_accepts
-from generators.streaming import CHUNK_BYTES, FORMATS, stream_batch, stream_sized_body
+from bulkbench.generators.errors import (
+    GeneratorError,
+    NotABatchEndpoint,
+    UnknownCase,
+    UnsupportedFormat,
+)
+from bulkbench.generators.schema_validation import request_errors, request_is_valid, schema_accepts
+from bulkbench.generators.streaming import CHUNK_BYTES, FORMATS, stream_batch, stream_sized_body
 
 __all__ = [
     "CHUNK_BYTES",

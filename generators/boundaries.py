@@ -13,11 +13,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contract.catalog import Endpoint
-from generators.contact_batches import valid_body_bytes
-from generators.errors import GeneratorError, NotABatchEndpoint
-from generators.item_shapes import Profile
-from generators.streaming import CHUNK_BYTES, stream_sized_body
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.contact_batches import valid_body_bytes
+from bulkbench.generators.errors import GeneratorError, NotABatchEndpoint
+from bulkbench.generators.item_shapes import Profile
+from bulkbench.generators.streaming import CHUNK_BYTES, stream_sized_body
 
 __all__ = ["Boundary", "boundaries"]
 

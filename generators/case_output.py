@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from generators.contact_templates import csv_cell
-from generators.edge_cases.model import CaseRequest, Ref
-from generators.errors import UnsupportedFormat
-from generators.streaming import Format
+from bulkbench.generators.contact_templates import csv_cell
+from bulkbench.generators.edge_cases.model import CaseRequest, Ref
+from bulkbench.generators.errors import UnsupportedFormat
+from bulkbench.generators.streaming import Format
 
 __all__ = ["case_chunks"]
 

@@ -16,15 +16,15 @@ from typing import Any
 
 import orjson
 
-from contract.catalog import Endpoint
-from generators.contact_templates import (
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.contact_templates import (
     MAX_INDEX,
     check_run_tag,
     default_run_tag,
     templates_for,
 )
-from generators.errors import GeneratorError, NotABatchEndpoint
-from generators.item_shapes import Profile
+from bulkbench.generators.errors import GeneratorError, NotABatchEndpoint
+from bulkbench.generators.item_shapes import Profile
 
 __all__ = [
     "ContactRun",

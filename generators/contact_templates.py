@@ -26,10 +26,10 @@ from uuid import UUID
 
 import orjson
 
-from contract.catalog import Endpoint
-from generators.errors import GeneratorError
-from generators.item_shapes import TOKEN, ItemShape, Profile, item_shape
-from generators.value_pools import PERSONA_COUNT, personas
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.errors import GeneratorError
+from bulkbench.generators.item_shapes import TOKEN, ItemShape, Profile, item_shape
+from bulkbench.generators.value_pools import PERSONA_COUNT, personas
 
 __all__ = [
     "INDEX_DIGITS",

@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from contract.catalog import Endpoint
-from generators.errors import GeneratorError, NotABatchEndpoint
-from generators.schema_validation import schema_accepts
-from generators.value_pools import Persona
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.errors import GeneratorError, NotABatchEndpoint
+from bulkbench.generators.schema_validation import schema_accepts
+from bulkbench.generators.value_pools import Persona
 
 __all__ = ["FIELD_SOURCES", "TOKEN", "ItemShape", "Profile", "example_value", "item_shape"]
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract.catalog import Endpoint
-from generators.contact_batches import valid_items
-from generators.contact_templates import MAX_INDEX
-from generators.edge_cases.field_cases import VARIANTS, Variant, role_field
-from generators.errors import NotABatchEndpoint
-from generators.schema_validation import schema_accepts
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.contact_batches import valid_items
+from bulkbench.generators.contact_templates import MAX_INDEX
+from bulkbench.generators.edge_cases.field_cases import VARIANTS, Variant, role_field
+from bulkbench.generators.errors import NotABatchEndpoint
+from bulkbench.generators.schema_validation import schema_accepts
 
 __all__ = [
     "invalid_bodies",

@@ -16,16 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-from contract.catalog import Endpoint
-from generators.contact_batches import body_envelope
-from generators.contact_templates import (
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.contact_batches import body_envelope
+from bulkbench.generators.contact_templates import (
     ContactTemplates,
     check_run_tag,
     default_run_tag,
     templates_for,
 )
-from generators.errors import GeneratorError, UnsupportedFormat
-from generators.item_shapes import Profile
+from bulkbench.generators.errors import GeneratorError, UnsupportedFormat
+from bulkbench.generators.item_shapes import Profile
 
 __all__ = ["CHUNK_BYTES", "FORMATS", "Format", "stream_batch", "stream_sized_body"]
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtests import hdr_histograms as hdr
+from bulkbench.loadtests import hdr_histograms as hdr
 
 __all__ = ["PAYLOAD_VERSION", "Recorder", "SecondBucket", "Tally"]
 

@@ -13,7 +13,6 @@ the processes are terminated, and they die with this process (SIGTERM on its dea
 from __future__ import annotations
 
 import math
-import os
 import socket
 import subprocess
 import sys
@@ -26,12 +25,11 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from bulkbench.child_processes import parent_death_signal
-from loadtests.load_settings import PROGRESS_PREFIX
+from bulkbench.loadtests.load_settings import PROGRESS_PREFIX
 
 __all__ = ["LOCUSTFILE", "LocustRun", "free_port", "run_locust"]
 
-LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
-_REPO_ROOT = LOCUSTFILE.parent.parent
+LOCUSTFILE = Path(__file__).parent / "locustfile.py"
 #: seconds a run may take beyond its duration and stop timeout before it is terminated.
 GRACE_SECONDS = 60.0
 
@@ -81,8 +79,7 @@ class LocustRun:
                 "--master-port", str(port), *self.bb_args]
 
     def process_env(self) -> dict[str, str]:
-        path = os.pathsep.join(filter(None, [str(_REPO_ROOT), self.env.get("PYTHONPATH", "")]))
-        return {**self.env, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1"}
+        return {**self.env, "PYTHONUNBUFFERED": "1"}
 
 
 def _relay(stream: IO[str], log_path: Path, on_progress: Callable[[str], None]) -> None:
@@ -119,7 +116,7 @@ def run_locust(run: LocustRun, on_progress: Callable[[str], None]) -> int:
     try:
         master = subprocess.Popen(
             run.master_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(_REPO_ROOT),
+            stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(run.out_dir),
             preexec_fn=parent_death_signal())
         processes.append(master)
         for n in range(run.workers):
@@ -128,7 +125,7 @@ def run_locust(run: LocustRun, on_progress: Callable[[str], None]) -> int:
             logs.append(worker_log)
             processes.append(subprocess.Popen(
                 run.worker_command(port), stdout=worker_log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(_REPO_ROOT),
+                stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(run.out_dir),
                 preexec_fn=parent_death_signal()))
         relay = threading.Thread(target=_relay, daemon=True,
                                  args=(master.stdout, run.out_dir / "locust.log", on_progress))

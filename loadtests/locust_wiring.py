@@ -38,12 +38,12 @@ from typing import Any
 import gevent  # type: ignore[import-untyped]
 import orjson
 
+from bulkbench.contract.catalog import default_catalog
 from bulkbench.errors import BulkbenchError
-from contract.catalog import default_catalog
-from generators.contact_batches import ContactRun
-from loadtests import hdr_histograms as hdr
-from loadtests.contact_metrics import Recorder
-from loadtests.load_settings import (
+from bulkbench.generators.contact_batches import ContactRun
+from bulkbench.loadtests import hdr_histograms as hdr
+from bulkbench.loadtests.contact_metrics import Recorder
+from bulkbench.loadtests.load_settings import (
     OPTIONS,
     PROGRESS_PREFIX,
     LoadError,
@@ -56,11 +56,11 @@ from loadtests.load_settings import (
     resolve_plan,
     settings_from_options,
 )
-from loadtests.per_second_series import write_series_and_log
-from loadtests.run_context import RunContext
-from loadtests.run_summary import build_summary
-from loadtests.sla_thresholds import evaluate, failed, load_sla, thresholds_for
-from loadtests.websocket_auth import websocket_target, websocket_url
+from bulkbench.loadtests.per_second_series import write_series_and_log
+from bulkbench.loadtests.run_context import RunContext
+from bulkbench.loadtests.run_summary import build_summary
+from bulkbench.loadtests.sla_thresholds import evaluate, failed, load_sla, thresholds_for
+from bulkbench.loadtests.websocket_auth import websocket_target, websocket_url
 
 __all__ = ["Runtime", "current", "install", "locust_snapshot", "warm_up"]
 

@@ -19,20 +19,14 @@ Scenarios: steady, sweep, import, websocket, add_to_list, rate_limit (see
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:  # locust puts this file's folder on sys.path, not the repository's
-    sys.path.insert(0, _ROOT)
-
-from loadtests.locust_wiring import current, install  # noqa: E402
-from loadtests.rate_limit_probe import RateLimitProbe  # noqa: E402
-from loadtests.scenario_drivers import DRIVERS, Driver  # noqa: E402
+from bulkbench.loadtests.locust_wiring import current, install
+from bulkbench.loadtests.rate_limit_probe import RateLimitProbe
+from bulkbench.loadtests.scenario_drivers import DRIVERS, Driver
 
 __all__ = ["BulkbenchUser"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from loadtests import hdr_histograms as hdr
-from loadtests.contact_metrics import HTTP, Recorder
+from bulkbench.loadtests import hdr_histograms as hdr
+from bulkbench.loadtests.contact_metrics import HTTP, Recorder
 
 __all__ = ["build_series", "write_series_and_log"]
 

@@ -32,10 +32,10 @@ import math
 import time
 from typing import Any
 
-from loadtests.accepted_contacts import from_response
-from loadtests.rate_limit_verdicts import Observation, analyse
-from loadtests.run_context import RunContext
-from loadtests.scenario_drivers import Driver
+from bulkbench.loadtests.accepted_contacts import from_response
+from bulkbench.loadtests.rate_limit_verdicts import Observation, analyse
+from bulkbench.loadtests.run_context import RunContext
+from bulkbench.loadtests.scenario_drivers import Driver
 
 __all__ = ["REFUSED_IN_A_ROW", "RateLimitProbe"]
 

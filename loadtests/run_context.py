@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from generators.contact_batches import ContactRun
-from generators.contact_templates import MAX_INDEX, default_run_tag
-from loadtests.contact_metrics import Recorder
-from loadtests.load_settings import Caps, LoadSettings, ScenarioPlan, field_names
-from loadtests.transport_failures import TransportWatch
-from loadtests.websocket_auth import SocketTarget
+from bulkbench.generators.contact_batches import ContactRun
+from bulkbench.generators.contact_templates import MAX_INDEX, default_run_tag
+from bulkbench.loadtests.contact_metrics import Recorder
+from bulkbench.loadtests.load_settings import Caps, LoadSettings, ScenarioPlan, field_names
+from bulkbench.loadtests.transport_failures import TransportWatch
+from bulkbench.loadtests.websocket_auth import SocketTarget
 
 __all__ = ["RunContext"]
 

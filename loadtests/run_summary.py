@@ -30,9 +30,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from loadtests import hdr_histograms as hdr
-from loadtests.contact_metrics import Recorder, Tally
-from loadtests.load_settings import LoadSettings, ScenarioPlan
+from bulkbench.loadtests import hdr_histograms as hdr
+from bulkbench.loadtests.contact_metrics import Recorder, Tally
+from bulkbench.loadtests.load_settings import LoadSettings, ScenarioPlan
 
 __all__ = ["SUMMARY_VERSION", "build_summary", "public_url"]
 

@@ -27,12 +27,17 @@ import gevent  # type: ignore[import-untyped]
 import orjson
 from gevent.lock import Semaphore  # type: ignore[import-untyped]
 
-from contract.catalog import Endpoint
-from loadtests.accepted_contacts import Accepted, from_ending_event, from_job, from_response
-from loadtests.arrival_rate import ArrivalSchedule
-from loadtests.bulk_requests import Answer, send
-from loadtests.run_context import RunContext
-from loadtests.websocket_progress import ProgressSocket, ending_event_name
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.loadtests.accepted_contacts import (
+    Accepted,
+    from_ending_event,
+    from_job,
+    from_response,
+)
+from bulkbench.loadtests.arrival_rate import ArrivalSchedule
+from bulkbench.loadtests.bulk_requests import Answer, send
+from bulkbench.loadtests.run_context import RunContext
+from bulkbench.loadtests.websocket_progress import ProgressSocket, ending_event_name
 
 __all__ = ["DRIVERS", "AddToListDriver", "BatchDriver", "Driver", "ImportDriver"]
 

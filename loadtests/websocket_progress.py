@@ -28,7 +28,7 @@ import orjson
 import websocket
 from gevent.event import AsyncResult  # type: ignore[import-untyped]
 
-from loadtests.websocket_auth import SocketTarget
+from bulkbench.loadtests.websocket_auth import SocketTarget
 
 __all__ = ["ProgressSocket", "ending_event_name"]
 

@@ -26,12 +26,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.contract_results import case_tail
-from reports.errors import RunFolderError
-from reports.json_files import as_float, as_list, as_mapping, read_json_object
-from reports.run_folder import read_run
-from reports.summary_document import SUMMARY_SCHEMA, build_summary
-from reports.verdict import decide
+from bulkbench.reports.contract_results import case_tail
+from bulkbench.reports.errors import RunFolderError
+from bulkbench.reports.json_files import as_float, as_list, as_mapping, read_json_object
+from bulkbench.reports.run_folder import read_run
+from bulkbench.reports.summary_document import SUMMARY_SCHEMA, build_summary
+from bulkbench.reports.verdict import decide
 
 __all__ = ["CheckFlip", "Comparison", "MetricChange", "compare_runs", "load_summary"]
 

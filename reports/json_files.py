@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from reports.errors import RunFolderError
+from bulkbench.reports.errors import RunFolderError
 
 __all__ = ["as_float", "as_int", "as_list", "as_mapping", "as_str", "read_json_object"]
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.errors import RunFolderError
-from reports.json_files import (
+from bulkbench.reports.errors import RunFolderError
+from bulkbench.reports.json_files import (
     as_float,
     as_int,
     as_list,

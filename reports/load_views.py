@@ -21,9 +21,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.charts import Band, Bar, Series, bar_chart, line_chart
-from reports.json_files import as_list, as_mapping
-from reports.load_results import LoadRun
+from bulkbench.reports.charts import Band, Bar, Series, bar_chart, line_chart
+from bulkbench.reports.json_files import as_list, as_mapping
+from bulkbench.reports.load_results import LoadRun
 
 __all__ = ["LoadView", "ProbeView", "errors_text", "fmt", "load_view", "probe_view"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports.contract_results import CheckRecord
-from reports.json_files import as_list, as_mapping
-from reports.load_results import LoadRun
+from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.json_files import as_list, as_mapping
+from bulkbench.reports.load_results import LoadRun
 
 __all__ = ["OverviewRow", "overview_row"]
 

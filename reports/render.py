@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reports.handlers import Handler, ProviderResults, ReportContext, default_handlers
-from reports.run_folder import RunData, read_run
-from reports.summary_document import build_summary
-from reports.verdict import Verdict, decide
+from bulkbench.reports.handlers import Handler, ProviderResults, ReportContext, default_handlers
+from bulkbench.reports.run_folder import RunData, read_run
+from bulkbench.reports.summary_document import build_summary
+from bulkbench.reports.verdict import Verdict, decide
 
 __all__ = ["Rendered", "provider_events", "render_run"]
 

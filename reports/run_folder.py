@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports.contract_results import ContractResults, read_contract_results
-from reports.errors import RunFolderError
-from reports.load_results import LoadRun, read_load_run
-from reports.run_manifest import RunManifest, StepRecord, read_manifest
+from bulkbench.reports.contract_results import ContractResults, read_contract_results
+from bulkbench.reports.errors import RunFolderError
+from bulkbench.reports.load_results import LoadRun, read_load_run
+from bulkbench.reports.run_manifest import RunManifest, StepRecord, read_manifest
 
 __all__ = ["KNOWN_PROVIDERS", "RunData", "read_run"]
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
-from reports.errors import RunFolderError
-from reports.json_files import as_float, as_list, as_mapping, as_str, read_json_object
+from bulkbench.reports.errors import RunFolderError
+from bulkbench.reports.json_files import as_float, as_list, as_mapping, as_str, read_json_object
 
 __all__ = [
     "MANIFEST_NAME",

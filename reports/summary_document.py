@@ -22,10 +22,10 @@ import datetime as dt
 from importlib import metadata
 from typing import Any
 
-from reports.contract_results import CheckRecord
-from reports.load_results import LoadRun
-from reports.run_folder import RunData
-from reports.verdict import Verdict
+from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.load_results import LoadRun
+from bulkbench.reports.run_folder import RunData
+from bulkbench.reports.verdict import Verdict
 
 __all__ = ["SUMMARY_SCHEMA", "build_summary", "iso_time"]
 

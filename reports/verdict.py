@@ -32,8 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from reports.load_results import LoadRun
-from reports.run_folder import RunData
+from bulkbench.reports.load_results import LoadRun
+from bulkbench.reports.run_folder import RunData
 
 __all__ = ["Verdict", "decide"]
 

@@ -1,10 +1,10 @@
-"""``python -m sandbox``: the sandbox server without the rest of the CLI (used by
-``sandbox.process`` to start it quickly as a subprocess). Same options as
+"""``python -m bulkbench.sandbox``: the sandbox server without the rest of the CLI (used by
+``bulkbench.sandbox.process`` to start it quickly as a subprocess). Same options as
 ``bulkbench serve`` (``--variant NAME``, ``--assumptions FILE``, the connection guard's
 ``--header-timeout``, ``--body-timeout``, ``--max-connections`` among them), plus
 ``--remove-data-on-exit``.
 
-Started by ``sandbox.process`` it stops (SIGTERM to itself) once its parent is gone, even
+Started by ``bulkbench.sandbox.process`` it stops (SIGTERM to itself) once its parent is gone, even
 one killed outright (``bulkbench.child_processes.watch_parent``). With
 ``--remove-data-on-exit`` the data folder (a temporary one: ``sandbox.json`` holds keys)
 is removed when the server has stopped, or, should a stop not end it, just before the
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bulkbench.child_processes import parent_gone, watch_parent
-from sandbox.errors import SandboxError
-from sandbox.settings import WEBHOOK_SECRET_ENV
+from bulkbench.sandbox.errors import SandboxError
+from bulkbench.sandbox.settings import WEBHOOK_SECRET_ENV
 
 __all__ = ["main"]
 
@@ -56,13 +56,13 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sandbox import faults
-    from sandbox.assumed import resolve
-    from sandbox.providers import load_plugins
-    from sandbox.server import run
-    from sandbox.settings import SandboxSettings, parse_options, parse_rate_limit
+    from bulkbench.sandbox import faults
+    from bulkbench.sandbox.assumed import resolve
+    from bulkbench.sandbox.providers import load_plugins
+    from bulkbench.sandbox.server import run
+    from bulkbench.sandbox.settings import SandboxSettings, parse_options, parse_rate_limit
 
-    parser = argparse.ArgumentParser(prog="python -m sandbox")
+    parser = argparse.ArgumentParser(prog="python -m bulkbench.sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--data", type=Path, default=None)

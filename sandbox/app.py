@@ -24,14 +24,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract.catalog import Catalog, Provider, default_catalog
-from sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
-from sandbox.inspect import admin_app
-from sandbox.pipeline import endpoint_route, error_response
-from sandbox.plugin import ProviderPlugin
-from sandbox.providers import load_plugins
-from sandbox.runtime import ADMIN_PREFIX, Sandbox
-from sandbox.settings import SandboxSettings
+from bulkbench.contract.catalog import Catalog, Provider, default_catalog
+from bulkbench.sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
+from bulkbench.sandbox.inspect import admin_app
+from bulkbench.sandbox.pipeline import endpoint_route, error_response
+from bulkbench.sandbox.plugin import ProviderPlugin
+from bulkbench.sandbox.providers import load_plugins
+from bulkbench.sandbox.runtime import ADMIN_PREFIX, Sandbox
+from bulkbench.sandbox.settings import SandboxSettings
 
 __all__ = ["create_app", "sandbox_of"]
 

@@ -5,7 +5,7 @@ not read at all when it is too large), else while streaming: no more than the li
 one chunk is ever held. Parsing is ``orjson`` (strict UTF-8, no NaN, no lone surrogates,
 nesting deeper than 1024 refused); validation is ``jsonschema_rs``, compiled once per
 endpoint from the catalog's request schema and run on the whole body in one call.
-``format: email`` is jsonschema_rs's (ASCII addresses, as ``generators.schema_validation``
+``format: email`` is jsonschema_rs's (ASCII addresses, as ``bulkbench.generators.schema_validation``
 judges them), or with :data:`IDN_EMAIL_FORMATS` (a variant's reading of NOTES L28) also an
 internationalised address (RFC 6531: a non-ASCII local part or domain).
 """
@@ -21,8 +21,8 @@ import jsonschema_rs
 import orjson
 from starlette.requests import ClientDisconnect, Request
 
-from contract.catalog import Endpoint
-from sandbox.errors import SandboxHTTPError
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.sandbox.errors import SandboxHTTPError
 
 __all__ = [
     "IDN_EMAIL_FORMATS",

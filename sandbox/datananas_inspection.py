@@ -21,13 +21,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox import datananas_quotas as quotas_
-from sandbox.datananas_progress import progress_channel_of
-from sandbox.plugin import json_response
-from sandbox.storage import norm_email
+from bulkbench.sandbox import datananas_quotas as quotas_
+from bulkbench.sandbox.datananas_progress import progress_channel_of
+from bulkbench.sandbox.plugin import json_response
+from bulkbench.sandbox.storage import norm_email
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["contacts_by_email", "counts", "quotas", "routes"]
 

@@ -31,12 +31,12 @@ import orjson
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from contract.catalog import Provider, default_catalog
-from sandbox.auth import ApiKey
-from sandbox.progress_channel import ProgressChannel, Subscriber
+from bulkbench.contract.catalog import Provider, default_catalog
+from bulkbench.sandbox.auth import ApiKey
+from bulkbench.sandbox.progress_channel import ProgressChannel, Subscriber
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = [
     "CLOSE_POLICY_VIOLATION",

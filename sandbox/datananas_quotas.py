@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.errors import SandboxHTTPError
+from bulkbench.sandbox.errors import SandboxHTTPError
 
 __all__ = [
     "DEFAULT_DAILY_CONNECT_QUOTA",

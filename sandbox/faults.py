@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sandbox.errors import SandboxError
+from bulkbench.sandbox.errors import SandboxError
 
 __all__ = ["FAULTS", "Fault", "active", "check_names", "register", "register_all"]
 

@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from sandbox import faults
-from sandbox.import_jobs import new_job_id
-from sandbox.plugin import Call
+from bulkbench.sandbox import faults
+from bulkbench.sandbox.import_jobs import new_job_id
+from bulkbench.sandbox.plugin import Call
 
 __all__ = [
     "IDEMPOTENCY_KEY_MAX",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.ids import uuid7
+from bulkbench.sandbox.ids import uuid7
 
 __all__ = [
     "EVENT",

@@ -40,15 +40,15 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 import orjson
 
-from sandbox import import_jobs
-from sandbox.batch_chunks import MIN_BODY_BYTES, split_body
-from sandbox.body import IDN_EMAIL_FORMATS
-from sandbox.csv_rows import Row, RowProblem, iter_csv_rows
-from sandbox.ids import uuid7_batch
-from sandbox.storage import INSERT_CONTACT_SQL, ContactRow, norm_email
+from bulkbench.sandbox import import_jobs
+from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES, split_body
+from bulkbench.sandbox.body import IDN_EMAIL_FORMATS
+from bulkbench.sandbox.csv_rows import Row, RowProblem, iter_csv_rows
+from bulkbench.sandbox.ids import uuid7_batch
+from bulkbench.sandbox.storage import INSERT_CONTACT_SQL, ContactRow, norm_email
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["ROW_ERROR_MEANINGS", "ImportRows", "RowRules", "row_error_code", "row_rules"]
 

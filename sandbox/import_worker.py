@@ -29,12 +29,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from sandbox import faults, webhooks
-from sandbox.import_jobs import EVENT, ChunkOutcome, errors_of, insert_errors, iso_time, read_body
-from sandbox.queue_worker import QueueWorker
+from bulkbench.sandbox import faults, webhooks
+from bulkbench.sandbox.import_jobs import (
+    EVENT,
+    ChunkOutcome,
+    errors_of,
+    insert_errors,
+    iso_time,
+    read_body,
+)
+from bulkbench.sandbox.queue_worker import QueueWorker
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["CHUNK_ROWS", "ImportPlan", "ImportWorker", "Prepare"]
 

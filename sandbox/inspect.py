@@ -30,10 +30,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.faults import FAULTS
-from sandbox.plugin import json_response
-from sandbox.runtime import Sandbox
-from sandbox.storage import contact_counts, get_list, list_member_ids, lists_of
+from bulkbench.sandbox.faults import FAULTS
+from bulkbench.sandbox.plugin import json_response
+from bulkbench.sandbox.runtime import Sandbox
+from bulkbench.sandbox.storage import contact_counts, get_list, list_member_ids, lists_of
 
 __all__ = ["admin_app"]
 

@@ -32,10 +32,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from contract.catalog import Endpoint, Provider
-from sandbox.auth import ApiKey, credential_from_headers
-from sandbox.batch_chunks import MIN_BODY_BYTES, ArrayChunks, split_body
-from sandbox.body import (
+from bulkbench.contract.catalog import Endpoint, Provider
+from bulkbench.sandbox.auth import ApiKey, credential_from_headers
+from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES, ArrayChunks, split_body
+from bulkbench.sandbox.body import (
     IDN_EMAIL_FORMATS,
     BodyValidator,
     Problem,
@@ -44,10 +44,10 @@ from sandbox.body import (
     parse_json,
     read_body,
 )
-from sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
-from sandbox.plugin import Call, EndpointSpec, json_response
-from sandbox.query_flags import boolean_query_params, check_flags
-from sandbox.runtime import Sandbox
+from bulkbench.sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
+from bulkbench.sandbox.plugin import Call, EndpointSpec, json_response
+from bulkbench.sandbox.query_flags import boolean_query_params, check_flags
+from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["endpoint_route", "error_response", "generic_problem_error"]
 

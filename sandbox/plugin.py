@@ -27,7 +27,7 @@ runs ``fn(conn, ...)`` as one transaction on the loop's thread; ``run_in_thread`
 work), ``call.settings`` (``settings.extra`` holds ``--option KEY=VALUE``),
 ``call.fault(name)``, ``call.sandbox.state`` (per-app runtime state of a plugin) and
 ``call.raw`` (the body bytes, with ``keep_raw=True``). Store parts of the body with
-``sandbox.body.dump_json`` (400 for JSON nested too deeply to serialise). With
+``bulkbench.sandbox.body.dump_json`` (400 for JSON nested too deeply to serialise). With
 ``chunked_batch=True`` a large body's batch array reaches the handler unparsed, as an
 iterable with a length (``sandbox/batch_chunks.py``), so that a 20 MB body of small items
 is never held as Python objects all at once.
@@ -61,15 +61,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from contract.catalog import Endpoint, Provider
-from sandbox.auth import ApiKey
-from sandbox.body import Problem
-from sandbox.errors import GENERIC_CODES, SandboxHTTPError
+from bulkbench.contract.catalog import Endpoint, Provider
+from bulkbench.sandbox.auth import ApiKey
+from bulkbench.sandbox.body import Problem
+from bulkbench.sandbox.errors import GENERIC_CODES, SandboxHTTPError
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
-    from sandbox.settings import SandboxSettings
-    from sandbox.storage import Storage
+    from bulkbench.sandbox.runtime import Sandbox
+    from bulkbench.sandbox.settings import SandboxSettings
+    from bulkbench.sandbox.storage import Storage
 
 __all__ = ["Call", "DescribeHook", "EndpointSpec", "Handler", "InvalidHook", "PrepareHook",
            "ProviderPlugin", "RouteFactory", "json_response"]
@@ -109,8 +109,9 @@ class EndpointSpec:
     #: keep the raw body bytes on ``call.raw`` (e.g. to hash it for idempotency).
     keep_raw: bool = False
     #: a large body's batch array is parsed a chunk at a time and never whole: for such a
-    #: body, ``call.body[batch_field]`` is a ``sandbox.batch_chunks.ArrayChunks`` (``len()``
-    #: and iteration, which parses the items again), not a list.
+    #: body, ``call.body[batch_field]`` is a
+    #: ``bulkbench.sandbox.batch_chunks.ArrayChunks`` (``len()`` and iteration, which parses
+    #: the items again), not a list.
     chunked_batch: bool = False
     #: turns schema problems into the endpoint's own 400 (default: a generic one); None
     #: from it lets the body through (a fault that accepts a schema-invalid body).

@@ -9,7 +9,7 @@ Used by the sandbox's own tests, the contract suite, the load tests and the benc
         sb.kill()                             # SIGKILL, as a crash would
         sb.restart()                          # same data folder, same port
 
-The child is ``python -m sandbox`` on a free loopback port; ``sandbox.json`` (the
+The child is ``python -m bulkbench.sandbox`` on a free loopback port; ``sandbox.json`` (the
 server's announcement, with this child's pid) is what tells us it accepts connections.
 It dies with this process (``bulkbench.child_processes``), even one killed outright; with
 ``remove_data_on_exit`` (a temporary data folder: ``sandbox.json`` holds keys) it removes
@@ -31,13 +31,11 @@ from typing import Any
 import orjson
 
 from bulkbench.child_processes import child_env, parent_death_signal
-from sandbox.errors import SandboxError
-from sandbox.server import INFO_FILENAME
-from sandbox.settings import WEBHOOK_SECRET_ENV
+from bulkbench.sandbox.errors import SandboxError
+from bulkbench.sandbox.server import INFO_FILENAME
+from bulkbench.sandbox.settings import WEBHOOK_SECRET_ENV
 
 __all__ = ["SandboxProcess", "start_sandbox"]
-
-_REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class SandboxProcess:
@@ -71,13 +69,12 @@ class SandboxProcess:
             args += ["--port", str(port)]
         if self.remove_data_on_exit:
             args.append("--remove-data-on-exit")
-        env = {**os.environ, **self.env, **child_env(), "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")]))}
+        env = {**os.environ, **self.env, **child_env()}
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         try:
             self.popen = subprocess.Popen(
-                [sys.executable, "-m", "sandbox", "--data", str(self.data_dir), *args],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(_REPO_ROOT),
+                [sys.executable, "-m", "bulkbench.sandbox", "--data", str(self.data_dir), *args],
+                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(self.data_dir),
                 preexec_fn=parent_death_signal())
         finally:
             log.close()

@@ -19,8 +19,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from contract.catalog import Endpoint, Provider, resolve_refs
-from sandbox.errors import SandboxHTTPError
+from bulkbench.contract.catalog import Endpoint, Provider, resolve_refs
+from bulkbench.sandbox.errors import SandboxHTTPError
 
 __all__ = ["boolean_query_params", "check_flags", "flag"]
 

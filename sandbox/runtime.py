@@ -18,16 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from contract.assumptions import ASSUMPTIONS, settle
-from contract.catalog import Catalog, Endpoint, Provider
-from sandbox import faults
-from sandbox.auth import WORKSPACES, KeyRing, provider_scopes
-from sandbox.errors import ErrorPointers
-from sandbox.ids import uuid7
-from sandbox.plugin import ProviderPlugin
-from sandbox.rate_limit import FixedWindowLimiter
-from sandbox.settings import SandboxSettings
-from sandbox.storage import ListRow, Storage, create_list, lists_of
+from bulkbench.contract.assumptions import ASSUMPTIONS, settle
+from bulkbench.contract.catalog import Catalog, Endpoint, Provider
+from bulkbench.sandbox import faults
+from bulkbench.sandbox.auth import WORKSPACES, KeyRing, provider_scopes
+from bulkbench.sandbox.errors import ErrorPointers
+from bulkbench.sandbox.ids import uuid7
+from bulkbench.sandbox.plugin import ProviderPlugin
+from bulkbench.sandbox.rate_limit import FixedWindowLimiter
+from bulkbench.sandbox.settings import SandboxSettings
+from bulkbench.sandbox.storage import ListRow, Storage, create_list, lists_of
 
 __all__ = ["ADMIN_PREFIX", "LISTS_PER_WORKSPACE", "Sandbox"]
 
@@ -102,7 +102,7 @@ class Sandbox:
 
     def takes_other_reading(self, open_point: str) -> bool:
         """Whether the variant served takes the other behaviour at ``open_point`` (a name
-        of ``sandbox.assumed.OPEN_READINGS``): ``SandboxSettings.takes_other_reading``."""
+        of ``bulkbench.sandbox.assumed.OPEN_READINGS``): ``SandboxSettings.takes_other_reading``."""
         return self.settings.takes_other_reading(open_point)
 
     def success_status(self, endpoint: Endpoint) -> int:

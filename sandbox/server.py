@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 import uvicorn
 
-from sandbox.app import create_app, sandbox_of
-from sandbox.connection_guard import ConnectionLimits, guarded_http_protocol
-from sandbox.errors import SandboxError
-from sandbox.settings import SandboxSettings
+from bulkbench.sandbox.app import create_app, sandbox_of
+from bulkbench.sandbox.connection_guard import ConnectionLimits, guarded_http_protocol
+from bulkbench.sandbox.errors import SandboxError
+from bulkbench.sandbox.settings import SandboxSettings
 
 __all__ = ["INFO_FILENAME", "bind_socket", "origin_of", "run", "uvicorn_config", "write_info"]
 

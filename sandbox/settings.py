@@ -9,7 +9,7 @@ settles (``sandbox/assumed.py`` reads them), and :meth:`SandboxSettings.assumed`
 way the sandbox's code reads a key for a provider (the spec's assumption when nothing
 settles it, so a sandbox given nothing behaves as the default one). Where no key settles
 an open point but the checks tolerate several behaviours, :meth:`takes_other_reading` says
-whether the variant takes the other one (``sandbox.assumed.VARIANT_READINGS``).
+whether the variant takes the other one (``bulkbench.sandbox.assumed.VARIANT_READINGS``).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract.assumptions import settle
-from sandbox.errors import SandboxError
+from bulkbench.contract.assumptions import settle
+from bulkbench.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
-    from contract.catalog import Provider
-    from contract.config import ProviderConfig
+    from bulkbench.contract.catalog import Provider
+    from bulkbench.contract.config import ProviderConfig
 
 __all__ = ["WEBHOOK_SECRET_ENV", "SandboxSettings", "parse_options", "parse_rate_limit"]
 
@@ -122,27 +122,27 @@ class SandboxSettings:
                                "least 1")
         if self.webhook_secret is not None and not self.webhook_secret:
             raise SandboxError("--webhook-secret: expected a non-empty secret")
-        from sandbox.assumed import check_values
+        from bulkbench.sandbox.assumed import check_values
 
         check_values(self.assumptions, "assumptions")
 
     @cached_property
     def _configs(self) -> dict[str, ProviderConfig]:
-        from contract.config import ProviderConfig
+        from bulkbench.contract.config import ProviderConfig
 
         return {name: ProviderConfig(name, assumptions=dict(table))
                 for name, table in self.assumptions.items()}
 
     def assumed(self, provider: Provider, key: str) -> Any:
         """What the sandbox does for ``provider`` where the docs are silent on ``key``
-        (``contract.assumptions``): the configured value, else the spec's assumption."""
+        (``bulkbench.contract.assumptions``): the configured value, else the spec's assumption."""
         return settle(self._configs.get(provider.name), provider, key)
 
     def takes_other_reading(self, open_point: str) -> bool:
         """Whether this sandbox's variant takes the other behaviour at ``open_point``, an
         open point the checks tolerate rather than a key settles (a name of
-        ``sandbox.assumed.OPEN_READINGS``; another name is a programming error)."""
-        from sandbox.assumed import OPEN_READINGS, variant_readings
+        ``bulkbench.sandbox.assumed.OPEN_READINGS``; another name is a programming error)."""
+        from bulkbench.sandbox.assumed import OPEN_READINGS, variant_readings
 
         if open_point not in OPEN_READINGS:
             raise KeyError(f"unknown open point {open_point!r}: add it to "

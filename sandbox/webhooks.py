@@ -38,13 +38,13 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
-from contract.catalog import Provider
-from sandbox import faults
-from sandbox.ids import uuid7
-from sandbox.queue_worker import QueueWorker
+from bulkbench.contract.catalog import Provider
+from bulkbench.sandbox import faults
+from bulkbench.sandbox.ids import uuid7
+from bulkbench.sandbox.queue_worker import QueueWorker
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = [
     "BACKOFF_BASE_SECONDS",

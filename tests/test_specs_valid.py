@@ -1,7 +1,7 @@
 """The provider specs are valid OpenAPI 3.1 and load in the three places that read them.
 
 1. ``openapi_spec_validator`` (OpenAPI 3.1 validator) accepts every document;
-2. ``contract.catalog.load_catalog`` turns them into providers and endpoints;
+2. ``bulkbench.contract.catalog.load_catalog`` turns them into providers and endpoints;
 3. schemathesis 4.x (``schemathesis.openapi.from_path``) resolves every operation and
    draws one case from its schema and one from its examples.
 
@@ -26,7 +26,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from schemathesis.core import NOT_SET
 from schemathesis.core.result import Err
 
-from contract.catalog import SPECS_DIR, load_catalog, resolve_refs
+from bulkbench.contract.catalog import SPECS_DIR, load_catalog, resolve_refs
 
 SPEC_FILES = sorted(SPECS_DIR.glob("*.yaml"))
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bulkbench.contract.target import PROVIDERS
 from bulkbench.errors import UsageError
-from contract.target import PROVIDERS
 
 __all__ = ["register", "render_summary"]
 
@@ -165,9 +165,9 @@ def register(app: typer.Typer) -> None:
             help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
     ) -> int:
         """Run the contract suite: does the provider do what its documentation promises?"""
-        from contract.plan import known_checks, unknown_checks
-        from contract.results import read_results
-        from contract.suite_process import SuiteCrashed, run_suite
+        from bulkbench.contract.plan import known_checks, unknown_checks
+        from bulkbench.contract.results import read_results
+        from bulkbench.contract.suite_process import SuiteCrashed, run_suite
 
         if list_checks:
             _print_checks(known_checks())
@@ -186,8 +186,8 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--check {', '.join(unknown)}: no such check (known: "
                              f"{', '.join(known_checks())}; see --list-checks)")
         if sandbox_fault:
-            from sandbox import faults
-            from sandbox.providers import load_plugins
+            from bulkbench.sandbox import faults
+            from bulkbench.sandbox.providers import load_plugins
 
             load_plugins()
             faults.check_names(sandbox_fault)

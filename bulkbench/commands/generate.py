@@ -17,8 +17,8 @@ from typing import Annotated, BinaryIO
 
 import typer
 
+from bulkbench.contract.catalog import Catalog, default_catalog, load_catalog
 from bulkbench.errors import UsageError
-from contract.catalog import Catalog, default_catalog, load_catalog
 
 
 @contextmanager
@@ -43,11 +43,11 @@ def _write(chunks: Iterable[bytes], output: Path | None) -> None:
 
 def _list_cases(catalog: Catalog, endpoint: str | None, config: Path | None) -> None:
     """One case a line; with ``config``, each expected outcome as the provider's settled
-    readings of the open points make it (``generators.edge_cases.readings``)."""
-    from contract.assumptions import settle
-    from contract.config import load_config
-    from generators.edge_cases import edge_cases
-    from generators.edge_cases.readings import settled_case
+    readings of the open points make it (``bulkbench.generators.edge_cases.readings``)."""
+    from bulkbench.contract.assumptions import settle
+    from bulkbench.contract.config import load_config
+    from bulkbench.generators.edge_cases import edge_cases
+    from bulkbench.generators.edge_cases.readings import settled_case
 
     if endpoint is not None:
         catalog.endpoint(endpoint)  # an unknown endpoint is an error, not an empty list
@@ -140,9 +140,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> int:
         """Write a generated contact batch (valid, boundary or edge case) for an endpoint."""
-        from generators.case_output import case_chunks
-        from generators.edge_cases import find_case
-        from generators.streaming import FORMATS, stream_batch
+        from bulkbench.generators.case_output import case_chunks
+        from bulkbench.generators.edge_cases import find_case
+        from bulkbench.generators.streaming import FORMATS, stream_batch
 
         catalog = load_catalog(specs) if specs is not None else default_catalog()
         if list_cases:

@@ -40,11 +40,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bulkbench.contract.assumptions import ASSUMPTIONS, settle
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.contract.config import load_config
 from bulkbench.errors import BulkbenchError
-from contract.assumptions import ASSUMPTIONS, settle
-from contract.catalog import default_catalog
-from contract.config import load_config
-from loadtests.load_settings import (
+from bulkbench.loadtests.load_settings import (
     ASSUMPTION_OPTIONS,
     OPTIONS,
     SCENARIOS,
@@ -59,9 +59,9 @@ from loadtests.load_settings import (
     resolve_plan,
     settings_from_options,
 )
-from loadtests.locust_processes import LocustRun, run_locust
-from loadtests.sla_thresholds import Verdict, evaluate, failed, load_sla, thresholds_for
-from reports.load_views import fmt
+from bulkbench.loadtests.locust_processes import LocustRun, run_locust
+from bulkbench.loadtests.sla_thresholds import Verdict, evaluate, failed, load_sla, thresholds_for
+from bulkbench.reports.load_views import fmt
 
 __all__ = ["LoadRequest", "LoadRunFailed", "register", "run_load"]
 
@@ -94,7 +94,7 @@ class LoadRequest:
     sandbox_latency_ms: float = 0.0
     sandbox_faults: list[str] = field(default_factory=list)
     stop_timeout_s: float = 10.0
-    #: one GET of a remote base URL before the load (``contract.preflight``), once the
+    #: one GET of a remote base URL before the load (``bulkbench.contract.preflight``), once the
     #: host is allowed and every option is checked: a target that does not answer is one
     #: line and exit 1, not a run of transport failures.
     preflight: bool = True
@@ -181,7 +181,9 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
             if not values.get("list-id"):
                 values["list-id"] = pconf.list_id or ""
         else:
-            from sandbox.process import start_sandbox  # only when the sandbox is the target
+            from bulkbench.sandbox.process import (
+                start_sandbox,  # only when the sandbox is the target
+            )
 
             limit = req.sandbox_rate_limit
             if limit is None and probe:  # the limit the probe judges by: the config's, else
@@ -239,7 +241,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
         workers = f", {req.workers} workers" if req.workers else ""
         if sandbox is None and req.preflight:
             # only now, the host allowed and every option checked: one request, no more
-            from contract.preflight import preflight
+            from bulkbench.contract.preflight import preflight
 
             preflight(provider.name, base_url)  # no answer: one line, exit 1, no folder
         out.mkdir(parents=True, exist_ok=True)

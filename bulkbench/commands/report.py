@@ -21,9 +21,9 @@ from rich.text import Text
 
 from bulkbench.errors import UsageError
 from bulkbench.orchestration.display import print_summary
-from reports.compare import Comparison, compare_runs
-from reports.load_views import fmt
-from reports.render import render_run
+from bulkbench.reports.compare import Comparison, compare_runs
+from bulkbench.reports.load_views import fmt
+from bulkbench.reports.render import render_run
 
 __all__ = ["print_comparison", "register"]
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from contract.config import redact
+from bulkbench.contract.config import redact
 
 
 def _print_faults() -> None:
-    from sandbox.faults import FAULTS
+    from bulkbench.sandbox.faults import FAULTS
 
     width = max(len(name) for name in FAULTS)
     for fault in FAULTS.values():
@@ -97,12 +97,12 @@ def register(app: typer.Typer) -> None:
                  "closed.")] = 1000,
     ) -> int:
         """Start the sandbox: a faithful reference provider for all five endpoints."""
-        from sandbox import faults
-        from sandbox.assumed import resolve
-        from sandbox.errors import SandboxError
-        from sandbox.providers import load_plugins
-        from sandbox.server import run
-        from sandbox.settings import SandboxSettings, parse_options, parse_rate_limit
+        from bulkbench.sandbox import faults
+        from bulkbench.sandbox.assumed import resolve
+        from bulkbench.sandbox.errors import SandboxError
+        from bulkbench.sandbox.providers import load_plugins
+        from bulkbench.sandbox.server import run
+        from bulkbench.sandbox.settings import SandboxSettings, parse_options, parse_rate_limit
 
         load_plugins()
         if list_faults:

@@ -20,9 +20,9 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from reports.load_views import fmt
-from reports.overview import overview_row
-from reports.render import Rendered, provider_events
+from bulkbench.reports.load_views import fmt
+from bulkbench.reports.overview import overview_row
+from bulkbench.reports.render import Rendered, provider_events
 
 __all__ = ["RunDisplay", "print_summary"]
 
@@ -34,7 +34,7 @@ _ICONS = {"pending": Text("·", "dim"), "done": Text("✔", "green"), "error": T
 def _progress_prefix() -> str:
     """What the load stage prefixes its live progress lines with in locust.log."""
     try:
-        from loadtests.load_settings import PROGRESS_PREFIX
+        from bulkbench.loadtests.load_settings import PROGRESS_PREFIX
     except ImportError:
         return "bulkbench-progress "
     return PROGRESS_PREFIX

@@ -1,7 +1,7 @@
 """``bulkbench run``, the whole job: check the request, plan the steps, run them against
 the sandbox or the provider, write the manifest, scrub keys, render the report.
 
-Before any stage, each remote target gets a preflight (``contract.preflight``): one that
+Before any stage, each remote target gets a preflight (``bulkbench.contract.preflight``): one that
 does not answer at all is named in one line, its steps are not run (the reason says
 why), and the run is incomplete, never a verdict on the provider.
 
@@ -22,6 +22,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from bulkbench.contract.catalog import Catalog, default_catalog
+from bulkbench.contract.config import load_config
+from bulkbench.contract.preflight import TargetUnreachable, preflight
 from bulkbench.errors import BulkbenchError, UsageError
 from bulkbench.orchestration.display import RunDisplay
 from bulkbench.orchestration.profiles import PROFILES, Profile
@@ -35,12 +38,9 @@ from bulkbench.orchestration.steps import (
     StepOutcome,
 )
 from bulkbench.orchestration.targets import SharedSandboxes, Target, resolve_targets
-from contract.catalog import Catalog, default_catalog
-from contract.config import load_config
-from contract.preflight import TargetUnreachable, preflight
-from reports.render import Rendered, render_run
-from reports.run_folder import KNOWN_PROVIDERS
-from reports.run_manifest import RunManifest, StepRecord, write_manifest
+from bulkbench.reports.render import Rendered, render_run
+from bulkbench.reports.run_folder import KNOWN_PROVIDERS
+from bulkbench.reports.run_manifest import RunManifest, StepRecord, write_manifest
 
 __all__ = ["STAGES", "RunRequest", "RunResult", "run_pipeline"]
 
@@ -115,7 +115,7 @@ def _check_request(req: RunRequest, catalog: Catalog) -> tuple[Profile, list[str
         raise UsageError(f"--skip {', '.join(unknown)}: stages are {', '.join(STAGES)}")
     if req.sla is not None and "load" not in req.skip:
         try:
-            from loadtests.sla_thresholds import load_sla
+            from bulkbench.loadtests.sla_thresholds import load_sla
         except ImportError:
             pass  # the load stage is not available: its steps say so
         else:
@@ -128,13 +128,13 @@ def _check_targets(req: RunRequest, targets: dict[str, Target]) -> None:
     if remote and req.sandbox_faults:
         raise UsageError("--sandbox-fault applies to the sandbox only (no --base-url)")
     if req.sandbox_faults:
-        from sandbox import faults
-        from sandbox.providers import load_plugins
+        from bulkbench.sandbox import faults
+        from bulkbench.sandbox.providers import load_plugins
 
         load_plugins()
         faults.check_names(req.sandbox_faults)
     if remote and "load" not in req.skip:
-        from loadtests.load_settings import check_host
+        from bulkbench.loadtests.load_settings import check_host
 
         for target in remote:
             assert target.base_url is not None

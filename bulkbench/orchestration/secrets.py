@@ -4,7 +4,7 @@ Every stage keeps keys out of what it writes (redacted as ``wbk_…1234``). Afte
 every text file of the run folder is searched for every key the run knew (the keys given,
 the sandboxes' keys, admin key and webhook secret) and any occurrence is replaced by its
 redacted form, whatever the key's length (JSON value by value, see
-``contract.redaction.scrub_file``); the files touched are returned, so the run can say so
+``bulkbench.contract.redaction.scrub_file``); the files touched are returned, so the run can say so
 instead of hiding it.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from contract.redaction import scrub_file
+from bulkbench.contract.redaction import scrub_file
 
 __all__ = ["scrub_folder"]
 

@@ -1,6 +1,6 @@
 """The steps of a run: the contract suite, and one load scenario of one provider.
 
-A step calls its stage's own Python API (``contract.suite_process.run_suite``,
+A step calls its stage's own Python API (``bulkbench.contract.suite_process.run_suite``,
 ``bulkbench.commands.load.run_load``), imported when the step runs: a stage that does not
 import is reported as *not run* with the import error as its reason, never as passed.
 Each step's console output goes to ``logs/`` in the run folder; what it measured stays in
@@ -28,8 +28,8 @@ from rich.console import Console
 
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.targets import SharedSandboxes, Target
-from reports.errors import RunFolderError
-from reports.load_results import LoadRun, read_load_run
+from bulkbench.reports.errors import RunFolderError
+from bulkbench.reports.load_results import LoadRun, read_load_run
 
 __all__ = ["ContractStep", "LoadStep", "Step", "StepContext", "StepOutcome"]
 
@@ -94,14 +94,14 @@ class Step:
 
 class ContractStep(Step):
     stage = "contract"
-    module = "contract.suite_process"
+    module = "bulkbench.contract.suite_process"
 
     def __init__(self, providers: list[str]) -> None:
         self.providers = providers
         self.name = "contract suite"
 
     def run(self, ctx: StepContext) -> StepOutcome:
-        from contract.suite_process import run_suite
+        from bulkbench.contract.suite_process import run_suite
 
         out = ctx.out / "contract"
         suite = run_suite(self.providers, out, base_url=ctx.base_url, api_key=ctx.api_key,

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bulkbench.contract.config import Config
 from bulkbench.errors import UsageError
-from contract.config import Config
 
 __all__ = ["SharedSandboxes", "Target", "resolve_targets"]
 
@@ -85,7 +85,7 @@ class SharedSandboxes:
     def get(self, kind: str, spec_rate_limit: str | None = None) -> Any:
         """The ``main`` or ``throttled`` sandbox (a ``SandboxProcess``), started if needed."""
         if kind not in self._running:
-            from sandbox.process import start_sandbox
+            from bulkbench.sandbox.process import start_sandbox
 
             # its own temporary folder, which the sandbox removes when it stops or this
             # process dies (even killed outright): sandbox.json holds keys

@@ -4,7 +4,7 @@ Importing this package imports every check module, which registers its checks wi
 ``@check`` decorator; ``CHECKS`` is then complete.
 """
 
-from contract.checks import (  # noqa: F401  (imported for their registrations)
+from bulkbench.contract.checks import (  # noqa: F401  (imported for their registrations)
     auth,
     datananas_progress,
     datananas_semantics,
@@ -20,6 +20,6 @@ from contract.checks import (  # noqa: F401  (imported for their registrations)
     routing,
     sociocs_semantics,
 )
-from contract.checks.registry import CHECKS, CheckContext, CheckSkipped, CheckSpec, check
+from bulkbench.contract.checks.registry import CHECKS, CheckContext, CheckSkipped, CheckSpec, check
 
 __all__ = ["CHECKS", "CheckContext", "CheckSkipped", "CheckSpec", "check"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import secrets
 
-from contract.checks.registry import CheckContext, check
-from contract.checks.samples import valid_request
-from contract.error_bodies import ENVELOPE_KEYS, code_problems, shape_problems
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.checks.samples import valid_request
+from bulkbench.contract.error_bodies import ENVELOPE_KEYS, code_problems, shape_problems
 
 __all__: list[str] = []
 

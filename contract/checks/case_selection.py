@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from contract.case_runner import run_case
-from contract.catalog import Endpoint
-from contract.checks.registry import CheckContext
-from contract.checks.tolerance import family_of, rests_on_documentation, tolerated
-from contract.error_bodies import code_problems
-from contract.exchange import Exchange
-from contract.failures import ProviderProblem
-from generators import Case, Outcome
-from generators.edge_cases.readings import READINGS, read_case
+from bulkbench.contract.case_runner import run_case
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.checks.registry import CheckContext
+from bulkbench.contract.checks.tolerance import family_of, rests_on_documentation, tolerated
+from bulkbench.contract.error_bodies import code_problems
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.failures import ProviderProblem
+from bulkbench.generators import Case, Outcome
+from bulkbench.generators.edge_cases.readings import READINGS, read_case
 
 __all__ = [
     "NOT_RUN",

@@ -21,10 +21,10 @@ from typing import Any
 
 import orjson
 
-from contract.checks.case_selection import is_endpoint
-from contract.checks.registry import CheckContext, check
-from contract.progress import ProgressEvent, ProgressRun
-from contract.requests import ENDING, RUNNING, STARTING, send_batch, send_with_progress
+from bulkbench.contract.checks.case_selection import is_endpoint
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.progress import ProgressEvent, ProgressRun
+from bulkbench.contract.requests import ENDING, RUNNING, STARTING, send_batch, send_with_progress
 
 __all__: list[str] = []
 

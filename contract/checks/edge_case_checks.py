@@ -4,9 +4,9 @@ is run at once, under ``edge_case_outcome``)."""
 
 from __future__ import annotations
 
-from contract.checks.case_selection import enforce_case, has_batch, tagged
-from contract.checks.registry import CheckContext, check
-from generators import Case, Outcome
+from bulkbench.contract.checks.case_selection import enforce_case, has_batch, tagged
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.generators import Case, Outcome
 
 __all__: list[str] = []
 

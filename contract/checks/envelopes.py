@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.catalog import Endpoint
-from contract.checks.registry import CheckContext, check
-from contract.checks.samples import BROKEN_JSON, error_samples
-from contract.error_bodies import ENVELOPE_KEYS, code_problems, error_code, shape_problems
-from contract.exchange import Exchange
-from contract.failures import ProviderProblem
-from contract.requests import path_of
-from contract.target import Target
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.checks.samples import BROKEN_JSON, error_samples
+from bulkbench.contract.error_bodies import ENVELOPE_KEYS, code_problems, error_code, shape_problems
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.failures import ProviderProblem
+from bulkbench.contract.requests import path_of
+from bulkbench.contract.target import Target
 
 __all__ = ["envelope_problems"]
 

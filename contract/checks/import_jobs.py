@@ -19,12 +19,12 @@ from typing import Any
 
 import orjson
 
-from contract.checks.case_selection import is_endpoint
-from contract.checks.registry import CheckContext, check
-from contract.error_bodies import error_code, resolve
-from contract.exchange import Exchange
-from contract.requests import result_data, send_batch
-from contract.webhook_receiver import ReceivedHook
+from bulkbench.contract.checks.case_selection import is_endpoint
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.error_bodies import error_code, resolve
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.requests import result_data, send_batch
+from bulkbench.contract.webhook_receiver import ReceivedHook
 
 __all__: list[str] = []
 

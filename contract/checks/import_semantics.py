@@ -12,11 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contract.checks.case_selection import enforce_case, is_endpoint, named, outcome_in, tagged
-from contract.checks.registry import CheckContext, check
-from contract.error_bodies import error_code
-from contract.requests import result_data, send_batch
-from generators import Outcome
+from bulkbench.contract.checks.case_selection import (
+    enforce_case,
+    is_endpoint,
+    named,
+    outcome_in,
+    tagged,
+)
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.error_bodies import error_code
+from bulkbench.contract.requests import result_data, send_batch
+from bulkbench.generators import Outcome
 
 __all__: list[str] = []
 

@@ -16,10 +16,10 @@ import orjson
 from websockets.exceptions import ConcurrencyError, InvalidHandshake, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from contract.checks.case_selection import is_endpoint
-from contract.checks.registry import CheckContext, check
-from contract.progress import socket_auth
-from contract.requests import result_data, send_batch, send_with_progress
+from bulkbench.contract.checks.case_selection import is_endpoint
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.progress import socket_auth
+from bulkbench.contract.requests import result_data, send_batch, send_with_progress
 
 __all__: list[str] = []
 

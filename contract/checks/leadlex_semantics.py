@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import uuid
 
-from contract.checks.case_selection import enforce_case, is_endpoint, named
-from contract.checks.registry import CheckContext, check
-from contract.requests import result_data, send_batch
-from generators import Case
+from bulkbench.contract.checks.case_selection import enforce_case, is_endpoint, named
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.requests import result_data, send_batch
+from bulkbench.generators import Case
 
 __all__: list[str] = []
 

@@ -4,8 +4,8 @@ count comes from the generators' boundary cases, built from the catalog."""
 
 from __future__ import annotations
 
-from contract.checks.case_selection import enforce_case, has_batch, is_endpoint, named
-from contract.checks.registry import CheckContext, check
+from bulkbench.contract.checks.case_selection import enforce_case, has_batch, is_endpoint, named
+from bulkbench.contract.checks.registry import CheckContext, check
 
 __all__: list[str] = []
 

@@ -23,17 +23,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from contract.assumptions import ASSUMPTIONS, operation_keys
-from contract.catalog import Endpoint
-from contract.exchange import Exchange, curl_line
-from contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
-from contract.redaction import scrub
+from bulkbench.contract.assumptions import ASSUMPTIONS, operation_keys
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.exchange import Exchange, curl_line
+from bulkbench.contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
+from bulkbench.contract.redaction import scrub
 
 if TYPE_CHECKING:
-    from contract.client import ContractClient
-    from contract.session import SuiteSession
-    from contract.target import Target
-    from generators import Case
+    from bulkbench.contract.client import ContractClient
+    from bulkbench.contract.session import SuiteSession
+    from bulkbench.contract.target import Target
+    from bulkbench.generators import Case
 
 __all__ = [
     "CHECKS",
@@ -95,7 +95,7 @@ class CheckSpec:
     needs: tuple[str, ...]
     #: among case-driven checks, a case goes to the lowest rank whose selector takes it.
     rank: int = 50
-    #: the assumption keys (``contract.assumptions``) the check's expectations rest on:
+    #: the assumption keys (``bulkbench.contract.assumptions``) the check's expectations rest on:
     #: a failure of such a check is an assumption mismatch naming them, unless the
     #: expectation that broke is documented (``ctx.require``).
     assumes: tuple[str, ...] = ()

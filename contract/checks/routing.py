@@ -11,8 +11,8 @@ success, never a server error), and a 405 lists the served methods in ``Allow``
 
 from __future__ import annotations
 
-from contract.checks.registry import CheckContext, check
-from contract.requests import path_of
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.requests import path_of
 
 __all__: list[str] = []
 

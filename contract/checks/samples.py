@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contract.catalog import Endpoint
-from contract.checks.registry import CheckContext
-from contract.client import ContractClient
-from contract.exchange import Exchange
-from contract.requests import path_of, result_data, send_batch
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.checks.registry import CheckContext
+from bulkbench.contract.client import ContractClient
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.requests import path_of, result_data, send_batch
 
 __all__ = ["BROKEN_JSON", "Sample", "cheap_request", "error_samples", "valid_request"]
 

@@ -3,10 +3,10 @@ the account (0: All Contacts), and ``phone_number_cc`` completes national number
 
 from __future__ import annotations
 
-from contract.checks.case_selection import enforce_case, is_endpoint, named, outcome_in
-from contract.checks.registry import CheckContext, check
-from contract.requests import send_batch
-from generators import Outcome
+from bulkbench.contract.checks.case_selection import enforce_case, is_endpoint, named, outcome_in
+from bulkbench.contract.checks.registry import CheckContext, check
+from bulkbench.contract.requests import send_batch
+from bulkbench.generators import Outcome
 
 __all__: list[str] = []
 

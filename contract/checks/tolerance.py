@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from contract.catalog import Endpoint
-from contract.checks.registry import CheckContext
-from contract.exchange import Exchange
-from contract.requests import result_data
-from generators import Case, CaseRequest
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.contract.checks.registry import CheckContext
+from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.requests import result_data
+from bulkbench.generators import Case, CaseRequest
 
 __all__ = ["Family", "family_of", "tolerated"]
 

@@ -2,7 +2,7 @@
 where they are silent, the spec) say they must get. See ``model`` for the data types and
 ``registry`` for the catalog itself."""
 
-from generators.edge_cases.model import (
+from bulkbench.generators.edge_cases.model import (
     Basis,
     Case,
     CaseRequest,
@@ -15,7 +15,7 @@ from generators.edge_cases.model import (
     StoredContact,
     resolve_refs,
 )
-from generators.edge_cases.registry import edge_cases, find_case
+from bulkbench.generators.edge_cases.registry import edge_cases, find_case
 
 __all__ = [
     "Basis",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from generators.edge_cases.building import CaseContext
-from generators.edge_cases.model import CaseRequest, ItemRef, Setup
+from bulkbench.generators.edge_cases.building import CaseContext
+from bulkbench.generators.edge_cases.model import CaseRequest, ItemRef, Setup
 
 __all__ = [
     "batch_request",

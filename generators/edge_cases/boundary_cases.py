@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from contract.catalog import Catalog, Endpoint
-from generators.boundaries import Boundary, boundaries
-from generators.contact_templates import templates_for
-from generators.edge_cases.building import (
+from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.generators.boundaries import Boundary, boundaries
+from bulkbench.generators.contact_templates import templates_for
+from bulkbench.generators.edge_cases.building import (
     BAND,
     CaseContext,
     Draft,
@@ -24,10 +24,10 @@ from generators.edge_cases.building import (
     spec_implied,
     success,
 )
-from generators.edge_cases.list_cases import ID_SOURCES, id_batch
-from generators.edge_cases.model import Basis, CaseRequest, Expected, Outcome
-from generators.errors import GeneratorError
-from generators.streaming import stream_sized_body
+from bulkbench.generators.edge_cases.list_cases import ID_SOURCES, id_batch
+from bulkbench.generators.edge_cases.model import Basis, CaseRequest, Expected, Outcome
+from bulkbench.generators.errors import GeneratorError
+from bulkbench.generators.streaming import stream_sized_body
 
 __all__ = ["boundary_cases"]
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.catalog import Catalog, Endpoint
-from generators.contact_batches import valid_items
-from generators.edge_cases.model import (
+from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.generators.contact_batches import valid_items
+from bulkbench.generators.edge_cases.model import (
     Basis,
     CaseRequest,
     Expected,
@@ -30,9 +30,9 @@ from generators.edge_cases.model import (
     RowError,
     StoredContact,
 )
-from generators.errors import GeneratorError
-from generators.item_shapes import Profile
-from generators.schema_validation import request_errors
+from bulkbench.generators.errors import GeneratorError
+from bulkbench.generators.item_shapes import Profile
+from bulkbench.generators.schema_validation import request_errors
 
 __all__ = [
     "BAND",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from contract.catalog import Catalog, Endpoint
-from generators.edge_cases.building import (
+from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.generators.edge_cases.building import (
     CaseContext,
     Draft,
     doc,
@@ -18,8 +18,8 @@ from generators.edge_cases.building import (
     spec_implied,
     success,
 )
-from generators.edge_cases.csv_requests import IMPORT, ROWS, csv_import, set_cells
-from generators.edge_cases.model import (
+from bulkbench.generators.edge_cases.csv_requests import IMPORT, ROWS, csv_import, set_cells
+from bulkbench.generators.edge_cases.model import (
     Basis,
     CaseRequest,
     Expected,

@@ -14,11 +14,11 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from contract.catalog import Endpoint
-from generators.contact_templates import csv_cell
-from generators.edge_cases.building import CaseContext
-from generators.edge_cases.model import CaseRequest
-from generators.errors import GeneratorError
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.generators.contact_templates import csv_cell
+from bulkbench.generators.edge_cases.building import CaseContext
+from bulkbench.generators.edge_cases.model import CaseRequest
+from bulkbench.generators.errors import GeneratorError
 
 __all__ = [
     "IMPORT",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from contract.catalog import Catalog
-from generators.edge_cases.batch_requests import (
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators.edge_cases.batch_requests import (
     batch_request,
     mixed,
     request_item,
@@ -15,7 +15,7 @@ from generators.edge_cases.batch_requests import (
     upper_local,
     with_duplicate,
 )
-from generators.edge_cases.building import (
+from bulkbench.generators.edge_cases.building import (
     CaseContext,
     Draft,
     doc,
@@ -23,7 +23,7 @@ from generators.edge_cases.building import (
     spec_implied,
     success,
 )
-from generators.edge_cases.model import Basis, CaseRequest, Outcome, Setup, StoredContact
+from bulkbench.generators.edge_cases.model import Basis, CaseRequest, Outcome, Setup, StoredContact
 
 __all__ = ["datananas_batch_cases"]
 

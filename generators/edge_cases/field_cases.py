@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contract.catalog import Catalog, Endpoint
-from generators.edge_cases.building import (
+from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.generators.edge_cases.building import (
     Builder,
     CaseContext,
     Draft,
@@ -33,7 +33,7 @@ from generators.edge_cases.building import (
     spec_implied,
     success,
 )
-from generators.edge_cases.model import (
+from bulkbench.generators.edge_cases.model import (
     Basis,
     CaseRequest,
     Expected,

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 from uuid import UUID
 
-from contract.catalog import Catalog, Endpoint
-from generators.edge_cases.building import CaseContext, Draft, doc, rejected, success
-from generators.edge_cases.model import Basis, CaseRequest, Expected, Outcome, Ref, Setup
+from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.generators.edge_cases.building import CaseContext, Draft, doc, rejected, success
+from bulkbench.generators.edge_cases.model import Basis, CaseRequest, Expected, Outcome, Ref, Setup
 
 __all__ = ["ID_SOURCES", "id_batch", "list_cases"]
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import orjson
 
-from generators.errors import GeneratorError
+from bulkbench.generators.errors import GeneratorError
 
 __all__ = [
     "Basis",

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from generators.edge_cases.model import Case, Expected, Outcome
+from bulkbench.generators.edge_cases.model import Case, Expected, Outcome
 
 __all__ = ["READINGS", "read_case", "settled_case"]
 

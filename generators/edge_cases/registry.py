@@ -11,18 +11,18 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from contract.catalog import Catalog, default_catalog
-from generators.contact_templates import MAX_INDEX, check_run_tag, default_run_tag
-from generators.edge_cases.boundary_cases import boundary_cases
-from generators.edge_cases.building import BAND, CaseContext, Draft
-from generators.edge_cases.csv_cases import csv_cases
-from generators.edge_cases.datananas_batch_cases import datananas_batch_cases
-from generators.edge_cases.field_cases import field_cases
-from generators.edge_cases.leadlex_batch_cases import leadlex_batch_cases
-from generators.edge_cases.list_cases import list_cases
-from generators.edge_cases.model import Case, CaseRequest
-from generators.edge_cases.sociocs_batch_cases import sociocs_batch_cases
-from generators.errors import GeneratorError, UnknownCase
+from bulkbench.contract.catalog import Catalog, default_catalog
+from bulkbench.generators.contact_templates import MAX_INDEX, check_run_tag, default_run_tag
+from bulkbench.generators.edge_cases.boundary_cases import boundary_cases
+from bulkbench.generators.edge_cases.building import BAND, CaseContext, Draft
+from bulkbench.generators.edge_cases.csv_cases import csv_cases
+from bulkbench.generators.edge_cases.datananas_batch_cases import datananas_batch_cases
+from bulkbench.generators.edge_cases.field_cases import field_cases
+from bulkbench.generators.edge_cases.leadlex_batch_cases import leadlex_batch_cases
+from bulkbench.generators.edge_cases.list_cases import list_cases
+from bulkbench.generators.edge_cases.model import Case, CaseRequest
+from bulkbench.generators.edge_cases.sociocs_batch_cases import sociocs_batch_cases
+from bulkbench.generators.errors import GeneratorError, UnknownCase
 
 __all__ = ["edge_cases", "find_case"]
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from contract.catalog import Catalog
-from generators.contact_templates import INDEX_DIGITS
-from generators.edge_cases.batch_requests import (
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators.contact_templates import INDEX_DIGITS
+from bulkbench.generators.edge_cases.batch_requests import (
     batch_request,
     mixed,
     request_item,
     with_duplicate,
 )
-from generators.edge_cases.building import (
+from bulkbench.generators.edge_cases.building import (
     CaseContext,
     Draft,
     doc,
@@ -22,7 +22,7 @@ from generators.edge_cases.building import (
     spec_implied,
     success,
 )
-from generators.edge_cases.model import Basis, CaseRequest, Outcome, Setup, StoredContact
+from bulkbench.generators.edge_cases.model import Basis, CaseRequest, Outcome, Setup, StoredContact
 
 __all__ = ["sociocs_batch_cases"]
 

@@ -1,15 +1,15 @@
 """One handler per report format, each with ``start`` / ``handle`` / ``shutdown``.
 
-``reports.render`` reads the run folder, decides the verdict, then feeds every handler
+``bulkbench.reports.render`` reads the run folder, decides the verdict, then feeds every handler
 the same events: ``start`` once with the run and its verdict, ``handle`` once per
 provider with that provider's results, ``shutdown`` to write the file.
 """
 
-from reports.handlers.base import Handler, ProviderResults, ReportContext
-from reports.handlers.html import HtmlHandler
-from reports.handlers.json_summary import JsonSummaryHandler
-from reports.handlers.junit import JunitHandler
-from reports.handlers.markdown import MarkdownHandler
+from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
+from bulkbench.reports.handlers.html import HtmlHandler
+from bulkbench.reports.handlers.json_summary import JsonSummaryHandler
+from bulkbench.reports.handlers.junit import JunitHandler
+from bulkbench.reports.handlers.markdown import MarkdownHandler
 
 __all__ = ["Handler", "HtmlHandler", "JsonSummaryHandler", "JunitHandler", "MarkdownHandler",
            "ProviderResults", "ReportContext", "default_handlers"]

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from reports.contract_results import CheckRecord
-from reports.load_results import LoadRun
-from reports.run_folder import RunData
-from reports.run_manifest import StepRecord
-from reports.verdict import Verdict
+from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.load_results import LoadRun
+from bulkbench.reports.run_folder import RunData
+from bulkbench.reports.run_manifest import StepRecord
+from bulkbench.reports.verdict import Verdict
 
 __all__ = ["Handler", "ProviderResults", "ReportContext"]
 

@@ -3,7 +3,7 @@
 Rendered with jinja2 and autoescape on: every string from a provider (messages, response
 bodies, curl lines) is escaped, and the page's Content-Security-Policy forbids scripts
 and every outside resource, so even a response body holding ``<script>`` cannot run and
-the page works offline. The CSS is inlined; the plots are inline SVG (``reports.charts``).
+the page works offline. The CSS is inlined; the plots are inline SVG (``bulkbench.reports.charts``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from reports.contract_results import CheckRecord
-from reports.handlers.base import Handler, ProviderResults, ReportContext
-from reports.load_results import LoadRun, SlaVerdict
-from reports.load_views import LoadView, ProbeView, fmt, load_view, probe_view
-from reports.overview import OverviewRow, overview_row
-from reports.run_manifest import StepRecord
+from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
+from bulkbench.reports.load_results import LoadRun, SlaVerdict
+from bulkbench.reports.load_views import LoadView, ProbeView, fmt, load_view, probe_view
+from bulkbench.reports.overview import OverviewRow, overview_row
+from bulkbench.reports.run_manifest import StepRecord
 
 __all__ = ["HtmlHandler"]
 

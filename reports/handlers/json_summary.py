@@ -1,5 +1,5 @@
 """``summary.json`` (schema ``bulkbench.summary/1``), written as built by
-``reports.summary_document``; providers arrive in the order of the events."""
+``bulkbench.reports.summary_document``; providers arrive in the order of the events."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from reports.handlers.base import Handler, ProviderResults, ReportContext
+from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
 
 __all__ = ["JsonSummaryHandler"]
 

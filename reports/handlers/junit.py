@@ -16,10 +16,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from reports.contract_results import CheckRecord
-from reports.handlers.base import Handler, ProviderResults, ReportContext
-from reports.load_results import LoadRun
-from reports.load_views import errors_text, fmt
+from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
+from bulkbench.reports.load_results import LoadRun
+from bulkbench.reports.load_views import errors_text, fmt
 
 __all__ = ["JunitHandler"]
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reports.contract_results import CheckRecord
-from reports.handlers.base import Handler, ProviderResults, ReportContext
-from reports.load_views import fmt
-from reports.overview import overview_row
+from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
+from bulkbench.reports.load_views import fmt
+from bulkbench.reports.overview import overview_row
 
 __all__ = ["MarkdownHandler", "html_text", "md_code", "md_text"]
 

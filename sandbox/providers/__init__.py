@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import importlib
 
-from sandbox.plugin import ProviderPlugin
+from bulkbench.sandbox.plugin import ProviderPlugin
 
 __all__ = ["PROVIDER_MODULES", "load_plugins"]
 
 PROVIDER_MODULES: tuple[str, ...] = (
-    "sandbox.providers.leadlex",
-    "sandbox.providers.datananas",
-    "sandbox.providers.sociocs",
-    "sandbox.providers.leadlex_import",
+    "bulkbench.sandbox.providers.leadlex",
+    "bulkbench.sandbox.providers.datananas",
+    "bulkbench.sandbox.providers.sociocs",
+    "bulkbench.sandbox.providers.leadlex_import",
 )
 
 

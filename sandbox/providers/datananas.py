@@ -42,18 +42,18 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.background import BackgroundTask
 
-from sandbox import datananas_inspection, datananas_progress, faults
-from sandbox import datananas_quotas as quotas
-from sandbox.datananas_progress import WS_PATH, Progress, progress_channel_of
-from sandbox.datananas_quotas import DEFAULT_DAILY_CONNECT_QUOTA, DEFAULT_TOTAL_QUOTA
-from sandbox.errors import SandboxHTTPError, error_body
-from sandbox.ids import uuid7_batch
-from sandbox.plugin import Call, ProviderPlugin
-from sandbox.query_flags import flag
-from sandbox.storage import add_list_members, get_list, lists_of
+from bulkbench.sandbox import datananas_inspection, datananas_progress, faults
+from bulkbench.sandbox import datananas_quotas as quotas
+from bulkbench.sandbox.datananas_progress import WS_PATH, Progress, progress_channel_of
+from bulkbench.sandbox.datananas_quotas import DEFAULT_DAILY_CONNECT_QUOTA, DEFAULT_TOTAL_QUOTA
+from bulkbench.sandbox.errors import SandboxHTTPError, error_body
+from bulkbench.sandbox.ids import uuid7_batch
+from bulkbench.sandbox.plugin import Call, ProviderPlugin
+from bulkbench.sandbox.query_flags import flag
+from bulkbench.sandbox.storage import add_list_members, get_list, lists_of
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = [
     "DEFAULT_DAILY_CONNECT_QUOTA",

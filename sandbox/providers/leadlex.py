@@ -22,13 +22,13 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING, Any
 
-from sandbox import faults
-from sandbox.body import Problem, dump_json
-from sandbox.errors import SandboxHTTPError
-from sandbox.ids import is_uuid, uuid7_batch
-from sandbox.pipeline import generic_problem_error
-from sandbox.plugin import Call, ProviderPlugin
-from sandbox.storage import (
+from bulkbench.sandbox import faults
+from bulkbench.sandbox.body import Problem, dump_json
+from bulkbench.sandbox.errors import SandboxHTTPError
+from bulkbench.sandbox.ids import is_uuid, uuid7_batch
+from bulkbench.sandbox.pipeline import generic_problem_error
+from bulkbench.sandbox.plugin import Call, ProviderPlugin
+from bulkbench.sandbox.storage import (
     ContactRow,
     add_list_members,
     existing_contact_ids,
@@ -38,7 +38,7 @@ from sandbox.storage import (
 )
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["plugin"]
 

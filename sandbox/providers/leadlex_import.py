@@ -41,16 +41,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from contract.catalog import Endpoint
-from sandbox import faults, idempotency, import_jobs, import_worker, webhooks
-from sandbox.body import BodyValidator, Problem
-from sandbox.errors import SandboxHTTPError
-from sandbox.import_rows import ImportRows
-from sandbox.pipeline import generic_problem_error
-from sandbox.plugin import Call, ProviderPlugin, json_response
+from bulkbench.contract.catalog import Endpoint
+from bulkbench.sandbox import faults, idempotency, import_jobs, import_worker, webhooks
+from bulkbench.sandbox.body import BodyValidator, Problem
+from bulkbench.sandbox.errors import SandboxHTTPError
+from bulkbench.sandbox.import_rows import ImportRows
+from bulkbench.sandbox.pipeline import generic_problem_error
+from bulkbench.sandbox.plugin import Call, ProviderPlugin, json_response
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["IDEMPOTENCY_TTL_SECONDS", "ImportRows", "plugin"]
 

@@ -37,15 +37,15 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import faults
-from sandbox.body import Problem
-from sandbox.errors import SandboxHTTPError
-from sandbox.ids import uuid7_batch
-from sandbox.plugin import Call, ProviderPlugin, json_response
-from sandbox.storage import get_list
+from bulkbench.sandbox import faults
+from bulkbench.sandbox.body import Problem
+from bulkbench.sandbox.errors import SandboxHTTPError
+from bulkbench.sandbox.ids import uuid7_batch
+from bulkbench.sandbox.plugin import Call, ProviderPlugin, json_response
+from bulkbench.sandbox.storage import get_list
 
 if TYPE_CHECKING:
-    from sandbox.runtime import Sandbox
+    from bulkbench.sandbox.runtime import Sandbox
 
 __all__ = ["normalise_phone", "plugin"]
 

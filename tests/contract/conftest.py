@@ -22,7 +22,7 @@ def sandbox_secrets(info: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="session")
 def seed_secrets(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every secret a sandbox started with seed 0 has (the suite's sandboxes use seed 0)."""
-    from sandbox.process import start_sandbox
+    from bulkbench.sandbox.process import start_sandbox
 
     with start_sandbox(tmp_path_factory.mktemp("keys"), seed=0) as sb:
         return sandbox_secrets(sb.info)
@@ -30,7 +30,7 @@ def seed_secrets(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def assert_config_error(tmp_path: Path, table: str, message: str) -> None:
     """The provider config ``table`` is refused with a ConfigError saying ``message``."""
-    from contract.config import ConfigError, load_config
+    from bulkbench.contract.config import ConfigError, load_config
 
     path = tmp_path / "cfg.toml"
     path.write_text(table, encoding="utf-8")

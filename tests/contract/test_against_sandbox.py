@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from contract.results import read_results
+from bulkbench.contract.results import read_results
 from tests.contract.conftest import run_cli
 
 

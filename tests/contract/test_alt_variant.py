@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract.results import read_results
+from bulkbench.contract.results import read_results
 from tests.contract.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]

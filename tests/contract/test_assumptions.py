@@ -12,11 +12,11 @@ import orjson
 import pytest
 import yaml
 
-from contract.assumptions import ASSUMPTIONS
-from contract.catalog import default_catalog
-from contract.checks import CHECKS
-from contract.config import load_config
-from contract.results import read_results
+from bulkbench.contract.assumptions import ASSUMPTIONS
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.contract.checks import CHECKS
+from bulkbench.contract.config import load_config
+from bulkbench.contract.results import read_results
 from tests.contract.conftest import assert_config_error, run_cli
 
 REPO = Path(__file__).resolve().parents[2]

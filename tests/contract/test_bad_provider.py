@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.results import read_results
+from bulkbench.contract.results import read_results
 from tests.contract.bad_provider import MODES, BadProvider
 from tests.contract.conftest import run_cli
 

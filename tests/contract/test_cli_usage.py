@@ -54,8 +54,8 @@ def test_an_unknown_check_is_a_usage_error_naming_the_known_ones(
 
 def test_list_checks_prints_every_check_with_its_summary(
         capsys: pytest.CaptureFixture[str]) -> None:
-    from contract.checks import CHECKS
-    from contract.conformance import CHECK_NAMES
+    from bulkbench.contract.checks import CHECKS
+    from bulkbench.contract.conformance import CHECK_NAMES
 
     assert run_cli("--list-checks") == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line}
@@ -66,12 +66,12 @@ def test_list_checks_prints_every_check_with_its_summary(
 
 
 def test_plain_pytest_refuses_an_unknown_check(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", str(repo / "contract"), "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "--pyargs", "bulkbench.contract", "-q",
+         "-p", "no:cacheprovider",
          "--provider", "sociocs", "--base-url", "http://127.0.0.1:9", "--check",
          "no_such_check", "--junitxml", str(tmp_path / "junit.xml")],
-        capture_output=True, text=True, timeout=120, cwd=str(repo), check=False,
+        capture_output=True, text=True, timeout=120, cwd=str(tmp_path), check=False,
         env={**os.environ, "SOCIOCS_API_KEY": "abcdefgh12345678"})
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
     assert "no_such_check" in done.stderr and "batch_over_max_rejected" in done.stderr

@@ -9,14 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from contract.catalog import default_catalog
-from contract.checks import CHECKS
-from contract.checks.registry import CheckContext, run_check
-from contract.config import redact
-from contract.failures import CheckFailure
-from contract.redaction import register_secret
-from contract.session import SuiteSession
-from contract.target import Target
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.contract.checks import CHECKS
+from bulkbench.contract.checks.registry import CheckContext, run_check
+from bulkbench.contract.config import redact
+from bulkbench.contract.failures import CheckFailure
+from bulkbench.contract.redaction import register_secret
+from bulkbench.contract.session import SuiteSession
+from bulkbench.contract.target import Target
 
 KEY = "wbk_" + "k3y" * 10 + "9876"
 

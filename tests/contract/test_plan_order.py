@@ -7,20 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from contract.checks import CHECKS
-
-REPO = Path(__file__).resolve().parents[2]
+from bulkbench.contract.checks import CHECKS
 
 
 def test_rate_limit_exhausting_checks_run_last(tmp_path: Path) -> None:
-    from sandbox.process import start_sandbox
+    from bulkbench.sandbox.process import start_sandbox
 
     with start_sandbox(tmp_path / "sb", seed=0) as sandbox:
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "contract/", "--collect-only", "-q",
+            [sys.executable, "-m", "pytest", "--pyargs", "bulkbench.contract", "--collect-only",
+             "-q",
              "-p", "no:cacheprovider", "--provider", "leadlex",
              "--sandbox-info", str(sandbox.data_dir / "sandbox.json")],
-            cwd=REPO, capture_output=True, text=True, timeout=300)
+            cwd=tmp_path, capture_output=True, text=True, timeout=300)
     ids = [line for line in done.stdout.splitlines() if "::" in line]
     assert ids, done.stdout + done.stderr
     throttling = {name for name, spec in CHECKS.items() if "throttle" in spec.needs}

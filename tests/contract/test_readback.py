@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.results import read_results
+from bulkbench.contract.results import read_results
 from tests.contract.conftest import assert_config_error, run_cli
 
 READBACK_CHECKS = ("sociocs_upsert_clears_left_out_fields", "sociocs_upsert_replaces")
@@ -28,7 +28,7 @@ def test_without_a_readback_the_checks_are_skipped_with_the_reason(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The sandbox taken as a real provider (its base URL and key, no inspection): the
     checks that read contacts back are skipped, naming [provider.readback]."""
-    from sandbox.process import start_sandbox
+    from bulkbench.sandbox.process import start_sandbox
 
     with start_sandbox(tmp_path / "sb", seed=0) as sandbox:
         info = sandbox.info

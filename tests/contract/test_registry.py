@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from contract.catalog import default_catalog
-from contract.checks import CHECKS
-from contract.checks.case_selection import NOT_RUN
-from contract.checks.registry import NEEDS, CheckContext, DuplicateCheck, assigned_cases, check
-from contract.plan import plan_checks, plan_conformance
-from generators import edge_cases
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.contract.checks import CHECKS
+from bulkbench.contract.checks.case_selection import NOT_RUN
+from bulkbench.contract.checks.registry import (
+    NEEDS,
+    CheckContext,
+    DuplicateCheck,
+    assigned_cases,
+    check,
+)
+from bulkbench.contract.plan import plan_checks, plan_conformance
+from bulkbench.generators import edge_cases
 
 
 def test_a_name_registered_twice_is_refused() -> None:

@@ -8,10 +8,11 @@ import bulkbench.errors
 from bulkbench.errors import BulkbenchError
 
 MODULES = (
-    "contract.catalog", "contract.config", "contract.target", "contract.suite_process",
-    "contract.preflight",
-    "generators.errors", "sandbox.errors", "loadtests.load_settings",
-    "loadtests.sla_thresholds", "bulkbench.commands.load", "reports.errors",
+    "bulkbench.contract.catalog", "bulkbench.contract.config", "bulkbench.contract.target",
+    "bulkbench.contract.suite_process",
+    "bulkbench.contract.preflight",
+    "bulkbench.generators.errors", "bulkbench.sandbox.errors", "bulkbench.loadtests.load_settings",
+    "bulkbench.loadtests.sla_thresholds", "bulkbench.commands.load", "bulkbench.reports.errors",
 )
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from contract.catalog import Catalog
-from generators import NotABatchEndpoint, boundaries, edge_cases, find_case
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators import NotABatchEndpoint, boundaries, edge_cases, find_case
 from tests.generators.helpers import BATCH_KEYS
 
 EditCatalog = Callable[[str, Callable[[dict[str, Any]], None]], Catalog]

@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from bulkbench.cli import main
-from contract.catalog import Catalog
-from generators import edge_cases, find_case, valid_body_bytes, valid_items
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators import edge_cases, find_case, valid_body_bytes, valid_items
 
 
 def test_json_to_a_file_is_the_valid_body(tmp_path: Path, catalog: Catalog) -> None:

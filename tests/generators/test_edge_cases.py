@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from contract.catalog import Catalog
-from generators import (
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators import (
     Basis,
     Case,
     CaseRequest,
@@ -25,7 +25,7 @@ from generators import (
     request_is_valid,
     schema_accepts,
 )
-from generators.edge_cases.building import placeholder_ids
+from bulkbench.generators.edge_cases.building import placeholder_ids
 
 CASES = edge_cases()
 SMALL = [c for c in CASES if "large" not in c.tags]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import generators
-import generators.edge_cases
-import generators.strategies
+from bulkbench import generators
+from bulkbench.generators import edge_cases, strategies  # noqa: F401
 
 EXPECTED = {
     "CHUNK_BYTES",

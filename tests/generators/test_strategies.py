@@ -8,9 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contract.catalog import default_catalog
-from generators import request_errors, request_is_valid, schema_accepts
-from generators.strategies import invalid_bodies, invalid_items, valid_bodies, valid_items_of
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.generators import request_errors, request_is_valid, schema_accepts
+from bulkbench.generators.strategies import (
+    invalid_bodies,
+    invalid_items,
+    valid_bodies,
+    valid_items_of,
+)
 from tests.generators.helpers import BATCH_KEYS, unique_values
 
 CATALOG = default_catalog()

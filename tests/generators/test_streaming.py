@@ -9,8 +9,8 @@ import tracemalloc
 import orjson
 import pytest
 
-from contract.catalog import Catalog
-from generators import (
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators import (
     GeneratorError,
     UnsupportedFormat,
     request_errors,
@@ -19,7 +19,7 @@ from generators import (
     valid_body_bytes,
     valid_items,
 )
-from generators.contact_templates import templates_for
+from bulkbench.generators.contact_templates import templates_for
 from tests.generators.helpers import BATCH_KEYS
 
 

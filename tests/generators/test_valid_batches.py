@@ -7,8 +7,8 @@ from collections import Counter
 import orjson
 import pytest
 
-from contract.catalog import Catalog
-from generators import (
+from bulkbench.contract.catalog import Catalog
+from bulkbench.generators import (
     MAX_INDEX,
     ContactRun,
     GeneratorError,
@@ -19,7 +19,7 @@ from generators import (
     valid_item_bytes,
     valid_items,
 )
-from generators.value_pools import LOCALES, personas
+from bulkbench.generators.value_pools import LOCALES, personas
 from tests.generators.helpers import BATCH_KEYS, OBJECT_KEYS, unique_values
 
 

@@ -14,7 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from bulkbench.cli import main
+from bulkbench.loadtests.locust_processes import LOCUSTFILE
+from bulkbench.loadtests.rate_limit_verdicts import Observation, analyse
+from bulkbench.loadtests.sla_thresholds import evaluate
+from bulkbench.loadtests.transport_failures import CONSECUTIVE_LIMIT, TransportWatch
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.steps import LoadStep, StepContext
 from bulkbench.orchestration.targets import SharedSandboxes, Target
-from loadtests.locust_processes import LOCUSTFILE
-from loadtests.rate_limit_verdicts import Observation, analyse
-from loadtests.sla_thresholds import evaluate
-from loadtests.transport_failures import CONSECUTIVE_LIMIT, TransportWatch
 
 from .conftest import read_json
 from .loopback_servers import JSON_OK, Answer, loopback_server

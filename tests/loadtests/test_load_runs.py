@@ -17,10 +17,10 @@ import pytest
 from hdrh.log import HistogramLogReader
 
 from bulkbench.cli import main
-from contract.catalog import default_catalog
-from loadtests import hdr_histograms as hdr
-from loadtests.locust_processes import LOCUSTFILE
-from sandbox.process import SandboxProcess
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.loadtests import hdr_histograms as hdr
+from bulkbench.loadtests.locust_processes import LOCUSTFILE
+from bulkbench.sandbox.process import SandboxProcess
 
 from .conftest import read_json, reset, sandbox_contacts
 
@@ -117,7 +117,7 @@ def test_master_with_two_workers_sums_the_workers_reports(tmp_path, sandbox, mon
 def test_plain_locust_open_model_measures_from_the_intended_send_time(tmp_path):
     """``locust -f loadtests/locustfile.py`` configured by environment variables only."""
     latency_ms = 80
-    from sandbox.process import start_sandbox
+    from bulkbench.sandbox.process import start_sandbox
 
     with start_sandbox(tmp_path / "sandbox", latency_ms=latency_ms) as slow:
         env = {**os.environ, "LEADLEX_API_KEY": slow.key("leadlex"),

@@ -9,10 +9,10 @@ import sys
 
 from hdrh.log import HistogramLogReader
 
-from loadtests import hdr_histograms as hdr
-from loadtests.accepted_contacts import from_ending_event, from_job, from_response
-from loadtests.contact_metrics import Recorder
-from loadtests.per_second_series import build_series, write_series_and_log
+from bulkbench.loadtests import hdr_histograms as hdr
+from bulkbench.loadtests.accepted_contacts import from_ending_event, from_job, from_response
+from bulkbench.loadtests.contact_metrics import Recorder
+from bulkbench.loadtests.per_second_series import build_series, write_series_and_log
 
 T0 = 1_800_000_000.0
 

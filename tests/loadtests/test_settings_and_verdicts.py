@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from contract.catalog import default_catalog
-from loadtests.load_settings import (
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.loadtests.load_settings import (
     OPTIONS,
     REMOTE_CAPS,
     LoadError,
@@ -18,8 +18,8 @@ from loadtests.load_settings import (
     resolve_plan,
     settings_from_options,
 )
-from loadtests.rate_limit_verdicts import Observation, analyse
-from loadtests.sla_thresholds import SlaError, evaluate, failed, load_sla, thresholds_for
+from bulkbench.loadtests.rate_limit_verdicts import Observation, analyse
+from bulkbench.loadtests.sla_thresholds import SlaError, evaluate, failed, load_sla, thresholds_for
 
 CATALOG = default_catalog()
 
@@ -137,7 +137,7 @@ def test_bad_sla_files_are_one_line_errors(tmp_path, text, message):
 def test_the_shipped_example_sla_is_valid():
     from pathlib import Path
 
-    import loadtests
+    from bulkbench import loadtests
 
     sla = load_sla(Path(loadtests.__file__).parent / "sla.example.toml")
     assert thresholds_for(sla, "leadlex", "rate_limit")["rate_limit_honest"] is True

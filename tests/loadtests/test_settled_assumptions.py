@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bulkbench.cli import main
-from sandbox.process import start_sandbox
+from bulkbench.sandbox.process import start_sandbox
 
 from .conftest import read_json, reset
 

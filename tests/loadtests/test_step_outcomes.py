@@ -13,10 +13,10 @@ import orjson
 import pytest
 
 from bulkbench.cli import main
+from bulkbench.contract.catalog import default_catalog
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.steps import LoadStep, StepContext
 from bulkbench.orchestration.targets import SharedSandboxes, Target
-from contract.catalog import default_catalog
 
 from .conftest import read_json
 from .loopback_servers import JSON_OK, Answer, LoopbackServer, loopback_server

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from reports.charts import Bar, Series, bar_chart, line_chart
-from reports.handlers.markdown import md_code, md_text
+from bulkbench.reports.charts import Bar, Series, bar_chart, line_chart
+from bulkbench.reports.handlers.markdown import md_code, md_text
 
 
 def test_a_line_chart_draws_every_point_and_escapes_its_text():

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from bulkbench.cli import main
-from reports import compare_runs, render_run
+from bulkbench.reports import compare_runs, render_run
 
 from .conftest import read_json, write_json
 

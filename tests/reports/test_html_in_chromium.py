@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports import render_run
+from bulkbench.reports import render_run
 
 from .chromium import charts, load_page
 from .conftest import read_json, write_json

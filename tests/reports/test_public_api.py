@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import reports
+from bulkbench import reports
 
 REPORTS = Path(reports.__file__).resolve().parent
 OTHER_STAGES = {"contract", "generators", "loadtests", "sandbox"}

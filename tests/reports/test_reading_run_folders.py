@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from reports import RunFolderError, read_run, render_run
+from bulkbench.reports import RunFolderError, read_run, render_run
 
 from .conftest import read_json, write_json
 

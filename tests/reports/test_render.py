@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from bulkbench.cli import main
-from reports import SUMMARY_SCHEMA, render_run
+from bulkbench.reports import SUMMARY_SCHEMA, render_run
 
 from .conftest import read_json
 

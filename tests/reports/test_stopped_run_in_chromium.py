@@ -3,7 +3,7 @@ console message, every plot it draws has data, and the early stop is on the page
 
 from __future__ import annotations
 
-from reports import render_run
+from bulkbench.reports import render_run
 
 from .chromium import charts, load_page
 

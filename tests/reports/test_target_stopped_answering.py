@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from bulkbench.cli import main
-from reports import decide, read_run, render_run
-from reports.overview import overview_row
+from bulkbench.reports import decide, read_run, render_run
+from bulkbench.reports.overview import overview_row
 
 from .conftest import read_json, write_json
 

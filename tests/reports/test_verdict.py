@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports import decide, read_run
+from bulkbench.reports import decide, read_run
 
 from .conftest import read_json, write_json
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.process import start_sandbox
+from bulkbench.sandbox.process import start_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 #: shapes of keys that must never appear unredacted (a redacted key has "…" in it).

@@ -25,7 +25,7 @@ def _sandboxes(parent: int) -> dict[int, Path]:
     found: dict[int, Path] = {}
     for pid in descendants(parent):
         args = _cmdline(pid)
-        if "sandbox" in args and "--data" in args:
+        if "bulkbench.sandbox" in args and "--data" in args:
             data = Path(args[args.index("--data") + 1])
             if (data / "sandbox.json").exists():
                 found[pid] = data

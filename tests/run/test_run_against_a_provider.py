@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from sandbox.process import start_sandbox
+from bulkbench.sandbox.process import start_sandbox
 
 from .conftest import files_holding, run_bulkbench
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from contract.config import redact
-from contract.redaction import scrub_file
-from sandbox.process import start_sandbox
+from bulkbench.contract.config import redact
+from bulkbench.contract.redaction import scrub_file
+from bulkbench.sandbox.process import start_sandbox
 
 from .conftest import run_bulkbench
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from contract.preflight import TargetUnreachable, preflight
+from bulkbench.contract.preflight import TargetUnreachable, preflight
 
-from .conftest import REPO, run_bulkbench
+from .conftest import run_bulkbench
 
 KEY = {"SOCIOCS_API_KEY": "sociocs_0123456789abcdef"}
 
@@ -77,10 +77,11 @@ def test_a_stage_command_against_an_unreachable_target_says_so_in_one_line(
 @pytest.mark.timeout(120)
 def test_plain_pytest_stops_before_any_check(refused: str, tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", str(REPO / "contract"), "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "--pyargs", "bulkbench.contract", "-q",
+         "-p", "no:cacheprovider",
          "--provider", "sociocs", "--base-url", refused, "--junitxml",
          str(tmp_path / "junit.xml")],
-        capture_output=True, text=True, timeout=100, cwd=str(REPO), check=False,
+        capture_output=True, text=True, timeout=100, cwd=str(tmp_path), check=False,
         env={**os.environ, **KEY})
     output = done.stdout + done.stderr
     assert done.returncode == pytest.ExitCode.INTERRUPTED, output[-3000:]
@@ -118,7 +119,7 @@ def test_a_reset_connection_is_unreachable(resetting: str) -> None:
 
 
 def test_any_http_answer_is_reachable(tmp_path: Path) -> None:
-    from sandbox.process import start_sandbox
+    from bulkbench.sandbox.process import start_sandbox
 
     with start_sandbox(tmp_path / "sb") as sandbox:
         preflight("sociocs", sandbox.base_url("sociocs") + "/no/such/path")  # a 404 is fine

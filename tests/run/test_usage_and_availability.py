@@ -57,7 +57,7 @@ def test_a_run_folder_in_use_is_refused(tmp_path, capsys):
 def test_a_stage_that_does_not_import_is_not_run_and_never_passes(tmp_path):
     """The contract stage's module made unimportable (as a broken install would)."""
     out = tmp_path / "run"
-    code = ("import sys; sys.modules['contract.suite_process'] = None; "
+    code = ("import sys; sys.modules['bulkbench.contract.suite_process'] = None; "
             "from bulkbench.cli import main; main()")
     done = subprocess.run([sys.executable, "-c", code, "run", "--provider", "sociocs",
                            "--skip", "load", "--out", str(out)], capture_output=True,
@@ -68,9 +68,9 @@ def test_a_stage_that_does_not_import_is_not_run_and_never_passes(tmp_path):
     contract = next(s for s in manifest["steps"] if s["stage"] == "contract")
     assert contract["status"] == "not_run"
     assert contract["reason"].startswith("the contract stage is not available (")
-    assert "contract.suite_process" in contract["reason"]
+    assert "bulkbench.contract.suite_process" in contract["reason"]
     summary = orjson.loads((out / "summary.json").read_bytes())
     assert summary["verdict"]["status"] == "incomplete"
     assert any("contract suite not run" in r for r in summary["verdict"]["reasons"])
     html = Path(out / "index.html").read_text()
-    assert "not run" in html and "contract.suite_process" in html
+    assert "not run" in html and "bulkbench.contract.suite_process" in html

@@ -3,7 +3,7 @@
 - ``make_env``: an app on a fresh data folder with its lifespan running, and an
   ``httpx.AsyncClient`` talking to it through ``httpx.ASGITransport`` (fast, in-process).
   Async tests use ``@pytest.mark.anyio``.
-- ``server``: one real sandbox subprocess (``sandbox.process``) on a free loopback port,
+- ``server``: one real sandbox subprocess (``bulkbench.sandbox.process``) on a free loopback port,
   shared by a module; tests that need special settings start their own.
 """
 
@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from contract.catalog import Endpoint, default_catalog
-from sandbox.app import create_app, sandbox_of
-from sandbox.process import SandboxProcess, start_sandbox
-from sandbox.runtime import Sandbox
-from sandbox.settings import SandboxSettings
+from bulkbench.contract.catalog import Endpoint, default_catalog
+from bulkbench.sandbox.app import create_app, sandbox_of
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.sandbox.runtime import Sandbox
+from bulkbench.sandbox.settings import SandboxSettings
 
 BASE = "http://sandbox.test"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.assumed import VARIANTS_DIR, load_assumptions, resolve, variant_names
-from sandbox.errors import SandboxError
-from sandbox.settings import SandboxSettings
+from bulkbench.sandbox.assumed import VARIANTS_DIR, load_assumptions, resolve, variant_names
+from bulkbench.sandbox.errors import SandboxError
+from bulkbench.sandbox.settings import SandboxSettings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -87,7 +87,7 @@ def test_settings_check_their_values_too() -> None:
 
 
 def test_the_variant_file_is_a_provider_config() -> None:
-    from contract.config import load_config
+    from bulkbench.contract.config import load_config
 
     config = load_config(VARIANTS_DIR / "alt.toml")
     assert config.provider("datananas").assumptions["websocket_auth"] == "header"
@@ -95,7 +95,7 @@ def test_the_variant_file_is_a_provider_config() -> None:
 
 
 def test_python_m_sandbox_refuses_an_unknown_variant_in_one_line(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "sandbox", "--data", str(tmp_path / "d"),
+    done = subprocess.run([sys.executable, "-m", "bulkbench.sandbox", "--data", str(tmp_path / "d"),
                            "--variant", "nope"], cwd=REPO, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2

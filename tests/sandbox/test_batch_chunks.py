@@ -1,5 +1,5 @@
-"""``sandbox.batch_chunks``: a body split around its batch array reads exactly as the whole
-body parsed by orjson, or is not split at all."""
+"""``bulkbench.sandbox.batch_chunks``: a body split around its batch array reads exactly as
+the whole body parsed by orjson, or is not split at all."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.batch_chunks import ArrayChunks, split_body
+from bulkbench.sandbox.batch_chunks import ArrayChunks, split_body
 
 
 def materialized(body: dict[str, Any], field: str = "rows") -> dict[str, Any]:

@@ -1,12 +1,11 @@
-"""Half-sent requests over the wire: a real sandbox (``sandbox.server.run`` in a subprocess
-on a free loopback port) with short read deadlines closes connections that never finish
+"""Half-sent requests over the wire: a real sandbox (``bulkbench.sandbox.server.run`` in a
+subprocess on a free loopback port) with short read deadlines closes connections that never finish
 their headers or their body, refuses connections past its cap, and still serves a normal
 request afterwards. Waits are bounded; nothing asserts on elapsed time."""
 
 from __future__ import annotations
 
 import json
-import os
 import selectors
 import socket
 import subprocess
@@ -24,16 +23,16 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
-from sandbox.body import PREALLOCATE_BYTES, read_body
-from sandbox.connection_guard import MAX_HEADER_BYTES
-from sandbox.errors import SandboxError, SandboxHTTPError
-from sandbox.settings import SandboxSettings
+from bulkbench.sandbox.body import PREALLOCATE_BYTES, read_body
+from bulkbench.sandbox.connection_guard import MAX_HEADER_BYTES
+from bulkbench.sandbox.errors import SandboxError, SandboxHTTPError
+from bulkbench.sandbox.settings import SandboxSettings
 
 _SCRIPT = """
 import json, sys
 from pathlib import Path
-from sandbox.server import run
-from sandbox.settings import SandboxSettings
+from bulkbench.sandbox.server import run
+from bulkbench.sandbox.settings import SandboxSettings
 options = json.loads(sys.argv[1])
 data_dir = Path(options.pop("data_dir"))
 sys.exit(run(SandboxSettings(data_dir=data_dir, seed=5, **options)))
@@ -60,8 +59,7 @@ class Server:
 def sandbox_server(data_dir: Path, **settings: Any) -> Iterator[Server]:
     """A sandbox on 127.0.0.1 with ``settings``; stopped (its pid only) at the end."""
     options = json.dumps({"data_dir": str(data_dir), **settings})
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT, options], env=env,
+    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT, options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         info_path = data_dir / "sandbox.json"

@@ -13,16 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from contract.catalog import default_catalog
-from sandbox import faults
-from sandbox.app import create_app, sandbox_of
-from sandbox.auth import credential_from_headers, provider_scopes
-from sandbox.errors import SandboxError, error_body
-from sandbox.ids import is_uuid, uuid7_batch
-from sandbox.plugin import Call, ProviderPlugin
-from sandbox.providers import load_plugins
-from sandbox.rate_limit import FixedWindowLimiter
-from sandbox.settings import SandboxSettings, parse_rate_limit
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.sandbox import faults
+from bulkbench.sandbox.app import create_app, sandbox_of
+from bulkbench.sandbox.auth import credential_from_headers, provider_scopes
+from bulkbench.sandbox.errors import SandboxError, error_body
+from bulkbench.sandbox.ids import is_uuid, uuid7_batch
+from bulkbench.sandbox.plugin import Call, ProviderPlugin
+from bulkbench.sandbox.providers import load_plugins
+from bulkbench.sandbox.rate_limit import FixedWindowLimiter
+from bulkbench.sandbox.settings import SandboxSettings, parse_rate_limit
 from tests.sandbox.conftest import MakeEnv
 
 CATALOG = default_catalog()
@@ -167,7 +167,7 @@ async def test_body_limit_fault_and_latency_setting(make_env: MakeEnv) -> None:
 
 
 def test_provider_options() -> None:
-    from sandbox.settings import parse_options
+    from bulkbench.sandbox.settings import parse_options
 
     assert parse_options(["total_quota=5", " daily_connect_quota = 2 "]) == {
         "total_quota": "5", "daily_connect_quota": "2"}

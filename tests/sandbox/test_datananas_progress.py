@@ -25,10 +25,10 @@ from starlette.applications import Starlette
 from starlette.types import Message
 from starlette.websockets import WebSocket
 
-from sandbox.app import create_app, sandbox_of
-from sandbox.progress_channel import CLOSE_TOO_SLOW, ProgressChannel
-from sandbox.providers.datananas import WS_PATH
-from sandbox.settings import SandboxSettings
+from bulkbench.sandbox.app import create_app, sandbox_of
+from bulkbench.sandbox.progress_channel import CLOSE_TOO_SLOW, ProgressChannel
+from bulkbench.sandbox.providers.datananas import WS_PATH
+from bulkbench.sandbox.settings import SandboxSettings
 
 pytestmark = pytest.mark.anyio
 

@@ -26,9 +26,9 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
-from contract.catalog import default_catalog
-from generators.contact_batches import valid_body_bytes
-from sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.generators.contact_batches import valid_body_bytes
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 
 WAIT = 20.0  # bound of every wait, in seconds
 ENDPOINT = default_catalog().endpoint("datananas.bulk_create")

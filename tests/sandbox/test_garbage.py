@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from contract.catalog import Endpoint, Provider, default_catalog
-from sandbox.app import create_app, sandbox_of
-from sandbox.runtime import Sandbox
-from sandbox.settings import SandboxSettings
+from bulkbench.contract.catalog import Endpoint, Provider, default_catalog
+from bulkbench.sandbox.app import create_app, sandbox_of
+from bulkbench.sandbox.runtime import Sandbox
+from bulkbench.sandbox.settings import SandboxSettings
 
 CATALOG = default_catalog()
 

@@ -20,13 +20,13 @@ import httpx
 import orjson
 import pytest
 
-from contract.catalog import default_catalog
-from sandbox.app import create_app, sandbox_of
-from sandbox.batch_chunks import MIN_BODY_BYTES, split_body
-from sandbox.faults import FAULTS
-from sandbox.runtime import Sandbox
-from sandbox.settings import SandboxSettings
-from sandbox.storage import lists_of
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.sandbox.app import create_app, sandbox_of
+from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES, split_body
+from bulkbench.sandbox.faults import FAULTS
+from bulkbench.sandbox.runtime import Sandbox
+from bulkbench.sandbox.settings import SandboxSettings
+from bulkbench.sandbox.storage import lists_of
 
 IMPORT = "/leadlex/v1/import/contacts"
 SYNC_MAX = default_catalog().endpoint("leadlex.import_contacts").sync_max_rows or 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.csv_rows import RowProblem, column_targets, csv_rows
+from bulkbench.sandbox.csv_rows import RowProblem, column_targets, csv_rows
 
 FIELDS = ("full_name", "email", "phone", "job_title", "company", "linkedin_url", "tags")
 

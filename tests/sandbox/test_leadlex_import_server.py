@@ -20,8 +20,8 @@ import httpx
 import orjson
 import pytest
 
-from contract.catalog import default_catalog
-from sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 from tests.sandbox.test_leadlex_import import async_test, counts, sandbox_env
 
 SYNC_MAX = default_catalog().endpoint("leadlex.import_contacts").sync_max_rows or 0

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from contract.catalog import default_catalog
-from sandbox.providers.datananas import MOVE_FLAG, OWNER_FLAG
-from sandbox.query_flags import boolean_query_params
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.sandbox.providers.datananas import MOVE_FLAG, OWNER_FLAG
+from bulkbench.sandbox.query_flags import boolean_query_params
 from tests.sandbox.conftest import MakeEnv
 
 BULK = "/datananas/contacts/bulk"

@@ -1,4 +1,5 @@
-"""The real server: a ``python -m sandbox`` subprocess on a free loopback port, over HTTP."""
+"""The real server: a ``python -m bulkbench.sandbox`` subprocess on a free loopback port, over
+HTTP."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ import httpx
 import orjson
 import pytest
 
-from contract.catalog import default_catalog
-from sandbox.faults import FAULTS
-from sandbox.process import SandboxProcess, start_sandbox
-from sandbox.providers import load_plugins
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.sandbox.faults import FAULTS
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.sandbox.providers import load_plugins
 from tests.sandbox.conftest import endpoint
 
 load_plugins()  # registers every provider's faults in this process too

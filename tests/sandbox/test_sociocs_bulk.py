@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from contract.catalog import default_catalog
-from generators.contact_batches import valid_body_bytes
-from sandbox.faults import FAULTS
-from sandbox.providers.sociocs import normalise_phone
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.generators.contact_batches import valid_body_bytes
+from bulkbench.sandbox.faults import FAULTS
+from bulkbench.sandbox.providers.sociocs import normalise_phone
 from tests.sandbox.conftest import Env, MakeEnv
 
 pytestmark = pytest.mark.anyio

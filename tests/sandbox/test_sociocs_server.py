@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from contract.catalog import default_catalog
-from generators.contact_batches import valid_body_bytes
-from sandbox.process import SandboxProcess
+from bulkbench.contract.catalog import default_catalog
+from bulkbench.generators.contact_batches import valid_body_bytes
+from bulkbench.sandbox.process import SandboxProcess
 
 ENDPOINT = default_catalog().endpoint("sociocs.bulk_upsert")
 

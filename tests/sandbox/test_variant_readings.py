@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from contract.checks.tolerance import FAMILIES
-from sandbox.assumed import OPEN_READINGS, VARIANT_READINGS, resolve, variant_readings
-from sandbox.csv_rows import RowProblem, csv_rows
-from sandbox.settings import SandboxSettings
+from bulkbench.contract.checks.tolerance import FAMILIES
+from bulkbench.sandbox.assumed import OPEN_READINGS, VARIANT_READINGS, resolve, variant_readings
+from bulkbench.sandbox.csv_rows import RowProblem, csv_rows
+from bulkbench.sandbox.settings import SandboxSettings
 from tests.sandbox.conftest import Env, MakeEnv
 
 pytestmark = pytest.mark.anyio

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from sandbox.process import SandboxProcess, start_sandbox
+from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 
 WAIT = 20.0  # bound of every wait, in seconds
 FAULT = "datananas_ws_counts_swapped"  # a fault works with a variant as without one
