@@ -33,7 +33,7 @@ from rich.table import Table
 
 from bulkbench.contract.suite_process import SuiteRun, run_suite
 from bulkbench.contract.target import PROVIDERS
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 from bulkbench.sandbox.assumed import VARIANTS_DIR
 
 #: the check(s) expected to catch each fault; an empty tuple: not a contract violation the

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from faker import Faker
 
-from bulkbench.contract.catalog import Endpoint, default_catalog
+from bulkbench.core.catalog import Endpoint, default_catalog
 from bulkbench.generators import stream_sized_body, valid_body_bytes, valid_items
 from bulkbench.generators.value_pools import personas
 

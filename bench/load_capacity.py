@@ -37,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators.contact_batches import valid_body_bytes
 from bulkbench.loadtests.locust_processes import LOCUSTFILE
 from bulkbench.sandbox.process import SandboxProcess, start_sandbox

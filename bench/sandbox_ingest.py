@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bulkbench.contract.catalog import Endpoint, default_catalog
+from bulkbench.core.catalog import Endpoint, default_catalog
 from bulkbench.sandbox.ids import uuid7_batch
 from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 from bulkbench.sandbox.providers import load_plugins

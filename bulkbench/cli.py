@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bulkbench.commands import catalog, contract, generate, load, report, run, serve
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = ["app", "main"]
 

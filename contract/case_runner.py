@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.error_bodies import error_code, error_details
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.requests import (
@@ -34,6 +33,7 @@ from bulkbench.contract.requests import (
     send_batch,
     send_with_progress,
 )
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import Case, CaseRequest, Ref, StoredContact, resolve_refs
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import orjson
 
-from bulkbench.contract.catalog import AuthScheme
 from bulkbench.contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
 from bulkbench.contract.failures import ProviderProblem, TargetUnreachable
 from bulkbench.contract.wire_names import WireNames
+from bulkbench.core.catalog import AuthScheme
 
 __all__ = ["MAX_RESPONSE_BYTES", "UNREACHABLE_AFTER", "ContractClient", "TargetHealth"]
 

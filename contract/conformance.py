@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.derived_spec import Pins, derived_document
 from bulkbench.contract.redaction import scrub
 from bulkbench.contract.target import Target
+from bulkbench.core.catalog import Endpoint
 
 __all__ = ["CHECK_NAMES", "ConformanceResult", "StFailure", "run_conformance"]
 

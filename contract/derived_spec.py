@@ -11,7 +11,7 @@ and its "max + 1" negative arrays would be judged wrongly. So the derived copy:
   and the contact ids of add-to-list, Datananas' ``list.id``, Sociocs' ``list_id``;
 - states Datananas' OAuth2 scheme as the bearer token it is on the wire (the harness is
   given a ready access token);
-- reads what the provider config settles (``bulkbench.contract.assumptions``): the success status
+- reads what the provider config settles (``bulkbench.core.assumptions``): the success status
   of the batch requests, and an error envelope of the provider's own (error bodies are
   then any JSON object here; their shape is the envelope checks' job, through the
   configured pointers).
@@ -25,9 +25,9 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bulkbench.contract.assumptions import ASSUMPTIONS
-from bulkbench.contract.catalog import Provider
 from bulkbench.contract.error_bodies import ENVELOPE_KEYS
+from bulkbench.core.assumptions import ASSUMPTIONS
+from bulkbench.core.catalog import Provider
 
 #: the assumption keys a provider config sets, with their values.
 Settled = Mapping[str, Any]

@@ -3,7 +3,7 @@
 Where an error keeps its code, message and details is documented for one LeadLex page
 only (NOTES L24, D8, S4); everywhere else it is an assumption. The provider config names
 it with JSON pointers (``error_code_pointer``, ``error_message_pointer``,
-``error_details_pointer``; ``bulkbench.contract.assumptions``), and every check reads error bodies
+``error_details_pointer``; ``bulkbench.core.assumptions``), and every check reads error bodies
 through this module, never through a shape of its own.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bulkbench.contract.assumptions import ASSUMPTIONS
+from bulkbench.core.assumptions import ASSUMPTIONS
 
 if TYPE_CHECKING:
-    from bulkbench.contract.catalog import Endpoint
     from bulkbench.contract.target import Target
+    from bulkbench.core.catalog import Endpoint
 
 __all__ = ["ENVELOPE_KEYS", "code_problems", "error_code", "error_details", "error_message",
            "resolve", "shape_problems"]

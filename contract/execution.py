@@ -9,8 +9,6 @@ from typing import Any
 
 import orjson
 
-from bulkbench.contract.assumptions import operation_keys
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.checks import CHECKS
 from bulkbench.contract.checks.registry import CheckContext, CheckSkipped, run_check
 from bulkbench.contract.checks.tolerance import family_of, rests_on_documentation
@@ -22,6 +20,8 @@ from bulkbench.contract.plan import PlannedCheck
 from bulkbench.contract.requests import result_data
 from bulkbench.contract.session import SuiteSession
 from bulkbench.contract.target import Target
+from bulkbench.core.assumptions import operation_keys
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import find_case
 
 __all__ = ["run_planned"]

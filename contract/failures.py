@@ -39,7 +39,7 @@ __all__ = ["AssumptionMismatch", "CheckFailure", "DocRef", "ProviderProblem",
 @dataclass(frozen=True)
 class DocRef:
     """Where a check's expectation comes from: a documentation sentence (its seed file and
-    page) or a decision of ``contract/specs/NOTES.md`` for what the docs leave open."""
+    page) or a decision of ``specs/NOTES.md`` for what the docs leave open."""
 
     sentence: str
     seed: str | None = None

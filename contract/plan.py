@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bulkbench.contract.catalog import Catalog
 from bulkbench.contract.checks import CHECKS
 from bulkbench.contract.checks.case_selection import NOT_RUN
 from bulkbench.contract.checks.registry import assigned_cases
 from bulkbench.contract.conformance import CHECK_NAMES
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators import edge_cases
 
 __all__ = ["SCHEMATHESIS_SUMMARIES", "PlannedCheck", "known_checks", "plan_checks",

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = ["PREFLIGHT_TIMEOUT", "TargetUnreachable", "preflight", "preflight_providers",
            "remote_targets"]
@@ -92,8 +92,8 @@ def remote_targets(providers: Sequence[str], base_url: str | None,
     """``{provider: base URL}`` of the chosen providers that are not the sandbox (the
     given ``--base-url``, else the config's ``base_url``). An unknown provider or a URL
     that is not http(s) is left out: the command refuses those itself (exit 2)."""
-    from bulkbench.contract.catalog import default_catalog
-    from bulkbench.contract.config import load_config
+    from bulkbench.core.catalog import default_catalog
+    from bulkbench.core.config import load_config
 
     catalog = default_catalog()
     known = {p.name for p in catalog.providers}

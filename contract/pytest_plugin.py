@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
 from bulkbench.contract.failures import AssumptionMismatch, CheckFailure
 from bulkbench.contract.outcomes import MismatchSkip
 from bulkbench.contract.plan import PlannedCheck, known_checks, unknown_checks
@@ -32,7 +31,9 @@ from bulkbench.contract.redaction import scrub
 from bulkbench.contract.results import write_results
 from bulkbench.contract.session import SuiteSession
 from bulkbench.contract.target import PROVIDERS, SuiteOptions, build_targets
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.catalog import default_catalog
+from bulkbench.core.errors import BulkbenchError
+from bulkbench.core.run_layout import RESULTS
 
 __all__ = [
     "SESSION_KEY", "ResultsRecorder", "pytest_addoption", "pytest_configure", "pytest_unconfigure",
@@ -103,7 +104,7 @@ class ResultsRecorder:
             return Path(explicit)
         junit = self.config.getoption("xmlpath", None)
         if junit:
-            return Path(junit).parent / "results.json"
+            return Path(junit).parent / RESULTS
         return None
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

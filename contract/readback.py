@@ -29,30 +29,12 @@ from bulkbench.contract.failures import ProviderProblem
 if TYPE_CHECKING:
     from bulkbench.contract.client import ContractClient
 
-__all__ = ["READBACK_KEYS", "ContactReader", "HttpReadback", "readback_problem"]
-
-#: the keys of ``[provider.readback]``.
-READBACK_KEYS = {"email_path": "{email}", "phone_path": "{phone}", "items_pointer": None}
-
+__all__ = ["ContactReader", "HttpReadback"]
 
 class ContactReader(Protocol):
     def contacts(self, provider: str, *, email: str | None = None, phone: str | None = None,
                  workspace: str = "main", phone_cc: str | None = None
                  ) -> list[dict[str, Any]]: ...
-
-
-def readback_problem(key: str, value: Any) -> str | None:
-    """What is wrong with ``value`` for ``[provider.readback].key`` (None: fine)."""
-    if key not in READBACK_KEYS:
-        return f"unknown key (known: {', '.join(sorted(READBACK_KEYS))})"
-    if not isinstance(value, str):
-        return f"expected str, got {type(value).__name__}"
-    placeholder = READBACK_KEYS[key]
-    if placeholder is not None and (placeholder not in value or not value.startswith("/")):
-        return f"expected a path starting with '/' holding {placeholder}"
-    if key == "items_pointer" and value and not value.startswith("/"):
-        return "expected a JSON pointer ('' or starting with '/')"
-    return None
 
 
 class HttpReadback:

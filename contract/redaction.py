@@ -4,7 +4,7 @@ Every key, token, admin key and webhook secret the suite learns is registered he
 any length (a three-character key is still a key); any text bound for a report (failure
 messages, curl lines, response excerpts, schemathesis' own failure text) passes through
 :func:`scrub`, which puts the redacted form (``wbk_…1234``, from
-``bulkbench.contract.config.redact``) in place of each secret. Checks build their messages from
+``bulkbench.core.config.redact``) in place of each secret. Checks build their messages from
 redacted values in the first place; this is the second line. :func:`scrub_file` is the
 last: a written file, JSON scrubbed value by value (a short key is replaced inside
 strings, never in the document's structure or its numbers), any other text as text, the
@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from bulkbench.contract.config import redact
+from bulkbench.core.config import redact
 
 __all__ = ["known_secrets", "register_secret", "register_secrets", "scrub", "scrub_data",
            "scrub_file", "scrub_text"]

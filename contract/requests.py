@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.progress import ProgressRun, post_with_progress
+from bulkbench.core.catalog import Endpoint
 
 if TYPE_CHECKING:
     from bulkbench.contract.checks.registry import CheckContext

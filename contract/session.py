@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 
-from bulkbench.contract.catalog import Catalog, Endpoint
 from bulkbench.contract.client import ContractClient, TargetHealth
 from bulkbench.contract.inspection import SandboxInspector
 from bulkbench.contract.readback import ContactReader, HttpReadback
 from bulkbench.contract.target import Target
 from bulkbench.contract.webhook_receiver import WebhookReceiver
 from bulkbench.contract.wire_names import WireNames
+from bulkbench.core.catalog import Catalog, Endpoint
 from bulkbench.generators import MAX_INDEX, ContactRun
 
 __all__ = ["OWN_CONTACTS_START", "SuiteSession"]

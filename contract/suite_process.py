@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkbench.child_processes import parent_death_signal
-from bulkbench.contract.catalog import default_catalog
-from bulkbench.contract.config import load_config
 from bulkbench.contract.preflight import preflight_providers
 from bulkbench.contract.redaction import register_secrets, scrub, scrub_file
 from bulkbench.contract.results import read_results
 from bulkbench.contract.target import PROVIDERS, SuiteOptions, build_targets
-from bulkbench.errors import BulkbenchError, UsageError
+from bulkbench.core.catalog import default_catalog
+from bulkbench.core.child_processes import parent_death_signal
+from bulkbench.core.config import load_config
+from bulkbench.core.errors import BulkbenchError, UsageError
+from bulkbench.core.run_layout import JUNIT, RESULTS
 
 __all__ = ["MAIN_RATE_LIMIT", "THROTTLED_RATE_LIMIT", "SuiteCrashed", "SuiteRun", "run_suite"]
 
@@ -170,7 +171,7 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
         # a target that does not answer at all: one line, no check judged
         preflight_providers(providers, base_url, config, timeout=timeout)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results_path, junit_path = out_dir / "results.json", out_dir / "junit.xml"
+    results_path, junit_path = out_dir / RESULTS, out_dir / JUNIT
     for stale in (results_path, junit_path):
         stale.unlink(missing_ok=True)
     args = [sys.executable, "-m", "pytest", str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"),

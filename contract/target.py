@@ -28,11 +28,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from bulkbench.contract.assumptions import settle
-from bulkbench.contract.catalog import Catalog, Endpoint, Provider, RateLimit
-from bulkbench.contract.config import Config, ProviderConfig, load_config
 from bulkbench.contract.redaction import register_secrets
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.assumptions import settle
+from bulkbench.core.catalog import Catalog, Endpoint, Provider, RateLimit
+from bulkbench.core.config import Config, ProviderConfig, load_config
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
     "PROVIDERS",
@@ -132,7 +132,7 @@ class Target:
 
     def assumed(self, key: str) -> Any:
         """What the target is taken to do where the docs are silent
-        (``bulkbench.contract.assumptions``): the provider config's value of ``key``, else
+        (``bulkbench.core.assumptions``): the provider config's value of ``key``, else
         the spec's assumption."""
         return settle(self.config, self.provider, key)
 

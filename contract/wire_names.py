@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 
 __all__ = ["WireNames"]
 

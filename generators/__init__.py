@@ -10,7 +10,7 @@
   its request builder and its :class:`Expected` outcome.
 * Hypothesis strategies from the same pieces: :mod:`bulkbench.generators.strategies`.
 
-Every limit comes from the catalog (``bulkbench.contract.catalog``); nothing here writes one down.
+Every limit comes from the catalog (``bulkbench.core.catalog``); nothing here writes one down.
 """
 
 from bulkbench.generators.boundaries import Boundary, boundaries

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.contact_batches import valid_body_bytes
 from bulkbench.generators.errors import GeneratorError, NotABatchEndpoint
 from bulkbench.generators.item_shapes import Profile

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.contact_templates import (
     MAX_INDEX,
     check_run_tag,

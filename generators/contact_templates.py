@@ -26,7 +26,7 @@ from uuid import UUID
 
 import orjson
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.errors import GeneratorError
 from bulkbench.generators.item_shapes import TOKEN, ItemShape, Profile, item_shape
 from bulkbench.generators.value_pools import PERSONA_COUNT, personas

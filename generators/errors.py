@@ -2,7 +2,7 @@
 
 ::
 
-    bulkbench.errors.BulkbenchError
+    bulkbench.core.errors.BulkbenchError
     └── GeneratorError                 a batch, body or case cannot be built as asked
         ├── NotABatchEndpoint          the endpoint takes no batch (e.g. the job status path)
         ├── UnknownCase                no edge case of that name
@@ -13,7 +13,7 @@ The command line prints any of them as one line and exits 2.
 
 from __future__ import annotations
 
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = ["GeneratorError", "NotABatchEndpoint", "UnknownCase", "UnsupportedFormat"]
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.errors import GeneratorError, NotABatchEndpoint
 from bulkbench.generators.schema_validation import schema_accepts
 from bulkbench.generators.value_pools import Persona

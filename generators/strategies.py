@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.contact_batches import valid_items
 from bulkbench.generators.contact_templates import MAX_INDEX
 from bulkbench.generators.edge_cases.field_cases import VARIANTS, Variant, role_field

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.contact_batches import body_envelope
 from bulkbench.generators.contact_templates import (
     ContactTemplates,

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bulkbench.contract.assumptions import ASSUMPTIONS, settle
-from bulkbench.contract.catalog import Catalog, Endpoint, Provider, RateLimit
-from bulkbench.contract.config import DEFAULT_KEY_ENV
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.assumptions import ASSUMPTIONS, settle
+from bulkbench.core.catalog import Catalog, Endpoint, Provider, RateLimit
+from bulkbench.core.config import DEFAULT_KEY_ENV
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
     "ASSUMPTION_OPTIONS",
@@ -359,7 +359,7 @@ _SETTLED_HERE = ("websocket_auth", "websocket_token_param", "rate_limit_requests
 def settled_assumptions(settings: LoadSettings, provider: Provider) -> dict[str, Any]:
     """The values the run uses for the WebSocket auth and rate-limit keys that apply to
     ``provider``: the option's (the provider config's, through ``bulkbench load``), else
-    the spec's assumption (``bulkbench.contract.assumptions.settle``)."""
+    the spec's assumption (``bulkbench.core.assumptions.settle``)."""
     values: dict[str, Any] = {}
     for key in _SETTLED_HERE:
         if not ASSUMPTIONS[key].applies_to(provider.name):

@@ -7,7 +7,7 @@ processes. The master's output goes to ``locust.log`` in the run folder; its pro
 lines (``PROGRESS_PREFIX``) are handed to a callback for the live line; each worker logs
 to ``worker-<n>.log``. The whole run is bounded: past the duration plus a grace period,
 the processes are terminated, and they die with this process (SIGTERM on its death, see
-``bulkbench.child_processes``). No locust, no gevent here (subprocess and threads only).
+``bulkbench.core.child_processes``). No locust, no gevent here (subprocess and threads only).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
 
-from bulkbench.child_processes import parent_death_signal
+from bulkbench.core.child_processes import parent_death_signal
+from bulkbench.core.run_layout import worker_log
 from bulkbench.loadtests.load_settings import PROGRESS_PREFIX
 
 __all__ = ["LOCUSTFILE", "LocustRun", "free_port", "run_locust"]
@@ -121,10 +122,10 @@ def run_locust(run: LocustRun, on_progress: Callable[[str], None]) -> int:
         processes.append(master)
         for n in range(run.workers):
             assert port is not None
-            worker_log = (run.out_dir / f"worker-{n}.log").open("w", encoding="utf-8")
-            logs.append(worker_log)
+            log = (run.out_dir / worker_log(n)).open("w", encoding="utf-8")
+            logs.append(log)
             processes.append(subprocess.Popen(
-                run.worker_command(port), stdout=worker_log, stderr=subprocess.STDOUT,
+                run.worker_command(port), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, text=True, env=env, cwd=str(run.out_dir),
                 preexec_fn=parent_death_signal()))
         relay = threading.Thread(target=_relay, daemon=True,

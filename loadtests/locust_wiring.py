@@ -38,8 +38,9 @@ from typing import Any
 import gevent  # type: ignore[import-untyped]
 import orjson
 
-from bulkbench.contract.catalog import default_catalog
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.catalog import default_catalog
+from bulkbench.core.errors import BulkbenchError
+from bulkbench.core.run_layout import LOAD_SERIES, LOAD_SUMMARY
 from bulkbench.generators.contact_batches import ContactRun
 from bulkbench.loadtests import hdr_histograms as hdr
 from bulkbench.loadtests.contact_metrics import Recorder
@@ -324,7 +325,7 @@ class Runtime:
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             series = write_series_and_log(self.total, out / "latency.hlog")
-            (out / "series.json").write_bytes(orjson.dumps(
+            (out / LOAD_SERIES).write_bytes(orjson.dumps(
                 {"scenario": summary["scenario"], "provider": summary["provider"],
                  "seconds": series}, option=orjson.OPT_INDENT_2))
             probe = next((e for e in self.total.events if e.get("kind") == "rate_limit"), None)
@@ -350,7 +351,7 @@ class Runtime:
                 if failed(verdicts):
                     env.process_exit_code = 1
         if out is not None:
-            (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+            (out / LOAD_SUMMARY).write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
         t = summary["totals"]
         print(PROGRESS_PREFIX + f"done: {t['requests']:,} requests, {t['contacts']:,} contacts"
               f" ({summary['contacts_per_second'] or 0:,.1f}/s), 429 {t['rate_limited']:,}, "

@@ -27,7 +27,7 @@ import gevent  # type: ignore[import-untyped]
 import orjson
 from gevent.lock import Semaphore  # type: ignore[import-untyped]
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.loadtests.accepted_contacts import (
     Accepted,
     from_ending_event,

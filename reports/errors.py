@@ -12,7 +12,7 @@ verdict becomes *incomplete*. ``RunFolderError`` is for what leaves nothing to r
 
 from __future__ import annotations
 
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = ["ReportError", "RunFolderError"]
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bulkbench.core.run_layout import LOAD_SERIES, LOAD_SUMMARY
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.json_files import (
     as_float,
@@ -242,7 +243,7 @@ def _sla(raw: Any) -> SlaResult | None:
 
 
 def _series(folder: Path, problems: list[str]) -> tuple[SecondRow, ...]:
-    path = folder / "series.json"
+    path = folder / LOAD_SERIES
     if not path.exists():
         problems.append(f"{path}: missing (no plot over time)")
         return ()
@@ -303,7 +304,7 @@ def _aborted(raw: Any) -> str | None:
 
 def read_load_run(folder: Path) -> LoadRun:
     """Read the load run in ``folder``; ``RunFolderError`` naming summary.json if unusable."""
-    path = folder / "summary.json"
+    path = folder / LOAD_SUMMARY
     data = read_json_object(path, "a load run's summary")
     provider, scenario = as_str(data.get("provider")), as_str(data.get("scenario"))
     totals = data.get("totals")

@@ -1,11 +1,7 @@
 """A run folder, read whole: the manifest, the contract results, every load run.
 
-Layout (each stage writes its own files; nothing here imports a stage)::
-
-    <run>/run.json                     the manifest (``bulkbench run`` only)
-    <run>/contract/results.json        the contract stage
-    <run>/contract/junit.xml
-    <run>/load/<provider>-<scenario>/  the load stage: summary.json, series.json, …
+The layout is :mod:`bulkbench.core.run_layout`'s (each stage writes its own files;
+nothing here imports a stage).
 
 Load runs are found by their ``summary.json`` anywhere below ``load/`` (so a change of
 the load stage's folder naming does not lose them). A file that is missing or malformed
@@ -20,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bulkbench.core.run_layout import CONTRACT_DIR, RunLayout
 from bulkbench.reports.contract_results import ContractResults, read_contract_results
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.load_results import LoadRun, read_load_run
@@ -72,18 +69,16 @@ def _relative(folder: Path, message: str) -> str:
     return message.replace(str(folder.resolve()) + "/", "").replace(str(folder) + "/", "")
 
 
-def _summaries(load_dir: Path) -> list[Path]:
-    if not load_dir.is_dir():
-        return []
-    return sorted(p for p in load_dir.rglob("summary.json")
-                  if not _NOT_RUNS & set(p.relative_to(load_dir).parts[:-1]))
+def _summaries(layout: RunLayout) -> list[Path]:
+    return [p for p in layout.load_summaries()
+            if not _NOT_RUNS & set(p.relative_to(layout.load_dir).parts[:-1])]
 
 
 def _inferred_steps(contract: ContractResults | None, runs: list[LoadRun],
                     folder: Path) -> list[StepRecord]:
     steps = []
     if contract is not None:
-        steps.append(StepRecord("contract", "contract suite", "done", folder="contract"))
+        steps.append(StepRecord("contract", "contract suite", "done", folder=CONTRACT_DIR))
     for run in runs:  # a run that stopped early or sent nothing did not finish its step
         steps.append(StepRecord("load", f"{run.provider} {run.scenario}",
                                 "error" if run.failure else "done", run.failure,
@@ -106,7 +101,8 @@ def read_run(folder: Path) -> RunData:
         problems.append(str(exc))
 
     contract: ContractResults | None = None
-    results_path = folder / "contract" / "results.json"
+    layout = RunLayout(folder)
+    results_path = layout.contract_results
     if results_path.exists():
         try:
             contract = read_contract_results(results_path)
@@ -116,7 +112,7 @@ def read_run(folder: Path) -> RunData:
         problems.append(f"{results_path}: missing, although the contract step finished")
 
     runs: list[LoadRun] = []
-    for path in _summaries(folder / "load"):
+    for path in _summaries(layout):
         try:
             run = read_load_run(path.parent)
         except RunFolderError as exc:

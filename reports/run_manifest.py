@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from bulkbench.core.run_layout import MANIFEST
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.json_files import as_float, as_list, as_mapping, as_str, read_json_object
 
@@ -37,7 +38,7 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST_NAME = "run.json"
+MANIFEST_NAME = MANIFEST
 MANIFEST_SCHEMA = "bulkbench.run/1"
 STEP_STATUSES = ("pending", "done", "error", "interrupted", "not_run", "skipped")
 #: statuses that leave the run without a verdict on that step.

@@ -5,7 +5,7 @@
 ``--remove-data-on-exit``.
 
 Started by ``bulkbench.sandbox.process`` it stops (SIGTERM to itself) once its parent is gone, even
-one killed outright (``bulkbench.child_processes.watch_parent``). With
+one killed outright (``bulkbench.core.child_processes.watch_parent``). With
 ``--remove-data-on-exit`` the data folder (a temporary one: ``sandbox.json`` holds keys)
 is removed when the server has stopped, or, should a stop not end it, just before the
 orphaned process exits.
@@ -22,7 +22,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from bulkbench.child_processes import parent_gone, watch_parent
+from bulkbench.core.child_processes import parent_gone, watch_parent
 from bulkbench.sandbox.errors import SandboxError
 from bulkbench.sandbox.settings import WEBHOOK_SECRET_ENV
 

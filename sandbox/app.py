@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bulkbench.contract.catalog import Catalog, Provider, default_catalog
+from bulkbench.core.catalog import Catalog, Provider, default_catalog
 from bulkbench.sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
 from bulkbench.sandbox.inspect import admin_app
 from bulkbench.sandbox.pipeline import endpoint_route, error_response

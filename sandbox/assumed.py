@@ -6,11 +6,11 @@ assumption, and ``contract/assumptions.py`` lists the keys a provider config set
 with. The sandbox reads the very same keys, so it can serve the other reasonable reading
 and prove that the contract suite reports it as an assumption mismatch, not a failure.
 
-The values come from TOML files in the provider-config format (``bulkbench.contract.config``; only
+The values come from TOML files in the provider-config format (``bulkbench.core.config``; only
 the ``[provider.assumptions]`` tables matter): a *variant* shipped with the sandbox
 (``sandbox/variants/NAME.toml``, ``--variant NAME``) and/or any file (``--assumptions
 FILE``; its values win over the variant's, key by key). A key no file settles is the
-spec's assumption (``bulkbench.contract.assumptions.settle``), so a sandbox given nothing behaves as
+spec's assumption (``bulkbench.core.assumptions.settle``), so a sandbox given nothing behaves as
 the default one. Handlers read a key through ``SandboxSettings.assumed`` (or
 ``Sandbox.assumed``), never from here.
 
@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bulkbench.contract.assumptions import problem as registry_problem
+from bulkbench.core.assumptions import problem as registry_problem
 from bulkbench.sandbox.errors import SandboxError
 
 __all__ = ["OPEN_READINGS", "VARIANTS_DIR", "VARIANT_READINGS", "check_values",
@@ -89,7 +89,7 @@ def load_assumptions(path: Path | str) -> Values:
     """The ``[provider.assumptions]`` tables of a provider-config TOML file, checked.
 
     Any problem is one :class:`SandboxError` naming the file and the key."""
-    from bulkbench.contract.config import ConfigError, load_config
+    from bulkbench.core.config import ConfigError, load_config
 
     try:
         config = load_config(Path(path))
@@ -171,9 +171,9 @@ _POINTERS = ("error_code_pointer", "error_message_pointer", "error_details_point
 def _overlap(provider: str, table: Mapping[str, Any]) -> str | None:
     """Two error pointers (as given, else the spec's) where one is the other or inside
     it: one value would overwrite the other's object."""
-    from bulkbench.contract.assumptions import settle
-    from bulkbench.contract.catalog import default_catalog
-    from bulkbench.contract.config import ProviderConfig
+    from bulkbench.core.assumptions import settle
+    from bulkbench.core.catalog import default_catalog
+    from bulkbench.core.config import ProviderConfig
 
     known = {p.name: p for p in default_catalog().providers}
     if provider not in known:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from bulkbench.contract.catalog import AuthScheme, Provider
+from bulkbench.core.catalog import AuthScheme, Provider
 
 __all__ = [
     "KEY_ROLES",

@@ -21,7 +21,7 @@ import jsonschema_rs
 import orjson
 from starlette.requests import ClientDisconnect, Request
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.sandbox.errors import SandboxHTTPError
 
 __all__ = [

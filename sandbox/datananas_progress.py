@@ -31,7 +31,7 @@ import orjson
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from bulkbench.contract.catalog import Provider, default_catalog
+from bulkbench.core.catalog import Provider, default_catalog
 from bulkbench.sandbox.auth import ApiKey
 from bulkbench.sandbox.progress_channel import ProgressChannel, Subscriber
 

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
     "GENERIC_CODES",

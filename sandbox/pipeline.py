@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bulkbench.contract.catalog import Endpoint, Provider
+from bulkbench.core.catalog import Endpoint, Provider
 from bulkbench.sandbox.auth import ApiKey, credential_from_headers
 from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES, ArrayChunks, split_body
 from bulkbench.sandbox.body import (

@@ -61,7 +61,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from bulkbench.contract.catalog import Endpoint, Provider
+from bulkbench.core.catalog import Endpoint, Provider
 from bulkbench.sandbox.auth import ApiKey
 from bulkbench.sandbox.body import Problem
 from bulkbench.sandbox.errors import GENERIC_CODES, SandboxHTTPError

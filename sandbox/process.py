@@ -11,7 +11,7 @@ Used by the sandbox's own tests, the contract suite, the load tests and the benc
 
 The child is ``python -m bulkbench.sandbox`` on a free loopback port; ``sandbox.json`` (the
 server's announcement, with this child's pid) is what tells us it accepts connections.
-It dies with this process (``bulkbench.child_processes``), even one killed outright; with
+It dies with this process (``bulkbench.core.child_processes``), even one killed outright; with
 ``remove_data_on_exit`` (a temporary data folder: ``sandbox.json`` holds keys) it removes
 its data folder when it stops or finds itself orphaned, so no key outlives the run.
 """
@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from bulkbench.child_processes import child_env, parent_death_signal
+from bulkbench.core.child_processes import child_env, parent_death_signal
 from bulkbench.sandbox.errors import SandboxError
 from bulkbench.sandbox.server import INFO_FILENAME
 from bulkbench.sandbox.settings import WEBHOOK_SECRET_ENV

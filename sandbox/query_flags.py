@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from bulkbench.contract.catalog import Endpoint, Provider, resolve_refs
+from bulkbench.core.catalog import Endpoint, Provider, resolve_refs
 from bulkbench.sandbox.errors import SandboxHTTPError
 
 __all__ = ["boolean_query_params", "check_flags", "flag"]

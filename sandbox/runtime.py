@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bulkbench.contract.assumptions import ASSUMPTIONS, settle
-from bulkbench.contract.catalog import Catalog, Endpoint, Provider
+from bulkbench.core.assumptions import ASSUMPTIONS, settle
+from bulkbench.core.catalog import Catalog, Endpoint, Provider
 from bulkbench.sandbox import faults
 from bulkbench.sandbox.auth import WORKSPACES, KeyRing, provider_scopes
 from bulkbench.sandbox.errors import ErrorPointers

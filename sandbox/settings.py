@@ -22,12 +22,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bulkbench.contract.assumptions import settle
+from bulkbench.core.assumptions import settle
 from bulkbench.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
-    from bulkbench.contract.catalog import Provider
-    from bulkbench.contract.config import ProviderConfig
+    from bulkbench.core.catalog import Provider
+    from bulkbench.core.config import ProviderConfig
 
 __all__ = ["WEBHOOK_SECRET_ENV", "SandboxSettings", "parse_options", "parse_rate_limit"]
 
@@ -128,14 +128,14 @@ class SandboxSettings:
 
     @cached_property
     def _configs(self) -> dict[str, ProviderConfig]:
-        from bulkbench.contract.config import ProviderConfig
+        from bulkbench.core.config import ProviderConfig
 
         return {name: ProviderConfig(name, assumptions=dict(table))
                 for name, table in self.assumptions.items()}
 
     def assumed(self, provider: Provider, key: str) -> Any:
         """What the sandbox does for ``provider`` where the docs are silent on ``key``
-        (``bulkbench.contract.assumptions``): the configured value, else the spec's assumption."""
+        (``bulkbench.core.assumptions``): the configured value, else the spec's assumption."""
         return settle(self._configs.get(provider.name), provider, key)
 
     def takes_other_reading(self, open_point: str) -> bool:

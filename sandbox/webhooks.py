@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
-from bulkbench.contract.catalog import Provider
+from bulkbench.core.catalog import Provider
 from bulkbench.sandbox import faults
 from bulkbench.sandbox.ids import uuid7
 from bulkbench.sandbox.queue_worker import QueueWorker

@@ -1,11 +1,11 @@
 """The provider specs are valid OpenAPI 3.1 and load in the three places that read them.
 
 1. ``openapi_spec_validator`` (OpenAPI 3.1 validator) accepts every document;
-2. ``bulkbench.contract.catalog.load_catalog`` turns them into providers and endpoints;
+2. ``bulkbench.core.catalog.load_catalog`` turns them into providers and endpoints;
 3. schemathesis 4.x (``schemathesis.openapi.from_path``) resolves every operation and
    draws one case from its schema and one from its examples.
 
-It also checks the decisions every spec must follow (contract/specs/README.md): rate-limit
+It also checks the decisions every spec must follow (specs/README.md): rate-limit
 and request-id headers on every response, Retry-After on 429, error codes on every error
 response of a provider that has codes, and every example valid against its schema.
 """
@@ -26,7 +26,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from schemathesis.core import NOT_SET
 from schemathesis.core.result import Err
 
-from bulkbench.contract.catalog import SPECS_DIR, load_catalog, resolve_refs
+from bulkbench.core.catalog import SPECS_DIR, load_catalog, resolve_refs
 
 SPEC_FILES = sorted(SPECS_DIR.glob("*.yaml"))
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bulkbench.contract.catalog import Catalog, Endpoint, load_catalog
+from bulkbench.core.catalog import Catalog, Endpoint, load_catalog
 
 
 def endpoint_summary(ep: Endpoint) -> dict[str, Any]:

@@ -12,7 +12,6 @@ prints the known ones). Paths given relative are taken from the caller's folder.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bulkbench.contract.target import PROVIDERS
-from bulkbench.errors import UsageError
+from bulkbench.core.errors import UsageError
+from bulkbench.core.run_layout import RunLayout
 
 __all__ = ["register", "render_summary"]
 
@@ -30,8 +30,7 @@ _MAX_FAILURES_SHOWN = 25
 
 
 def _default_out() -> Path:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    return Path("reports") / "runs" / stamp / "contract"
+    return RunLayout.default().contract_dir
 
 
 def render_summary(results: dict[str, Any], console: Console) -> None:

@@ -17,8 +17,8 @@ from typing import Annotated, BinaryIO
 
 import typer
 
-from bulkbench.contract.catalog import Catalog, default_catalog, load_catalog
-from bulkbench.errors import UsageError
+from bulkbench.core.catalog import Catalog, default_catalog, load_catalog
+from bulkbench.core.errors import UsageError
 
 
 @contextmanager
@@ -44,8 +44,8 @@ def _write(chunks: Iterable[bytes], output: Path | None) -> None:
 def _list_cases(catalog: Catalog, endpoint: str | None, config: Path | None) -> None:
     """One case a line; with ``config``, each expected outcome as the provider's settled
     readings of the open points make it (``bulkbench.generators.edge_cases.readings``)."""
-    from bulkbench.contract.assumptions import settle
-    from bulkbench.contract.config import load_config
+    from bulkbench.core.assumptions import settle
+    from bulkbench.core.config import load_config
     from bulkbench.generators.edge_cases import edge_cases
     from bulkbench.generators.edge_cases.readings import settled_case
 

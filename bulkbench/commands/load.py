@@ -23,7 +23,6 @@ Files go to ``<out>/load/<provider>-<scenario>/`` (``<out>`` defaults to
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import sys
@@ -40,10 +39,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bulkbench.contract.assumptions import ASSUMPTIONS, settle
-from bulkbench.contract.catalog import default_catalog
-from bulkbench.contract.config import load_config
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.assumptions import ASSUMPTIONS, settle
+from bulkbench.core.catalog import default_catalog
+from bulkbench.core.config import load_config
+from bulkbench.core.errors import BulkbenchError
+from bulkbench.core.run_layout import LOAD_SUMMARY, RunLayout
 from bulkbench.loadtests.load_settings import (
     ASSUMPTION_OPTIONS,
     OPTIONS,
@@ -148,8 +148,8 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
         raise LoadError("the rate_limit probe runs one user in one process: "
                         "leave out --workers, --users and --rate")
     sla = load_sla(req.sla) if req.sla else None
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = (req.out or Path("reports/runs") / stamp) / "load" / f"{provider.name}-{req.scenario}"
+    layout = RunLayout(req.out) if req.out else RunLayout.default()
+    out = layout.load_run(provider.name, req.scenario)
 
     values: dict[str, Any] = {
         "provider": provider.name, "scenario": req.scenario, "endpoint": req.endpoint,
@@ -245,7 +245,7 @@ def run_load(req: LoadRequest, console: Console | None = None) -> int:
 
             preflight(provider.name, base_url)  # no answer: one line, exit 1, no folder
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").unlink(missing_ok=True)
+        (out / LOAD_SUMMARY).unlink(missing_ok=True)
         console.print(f"load: {plan.label} on {plan.endpoint.key} ({model}, batch "
                       f"{plan.batch_size}, {duration:g} s{workers}) → {out}", markup=False)
         run = LocustRun(host=base_url, out_dir=out, users=users, duration_s=duration,
@@ -289,7 +289,7 @@ class _Progress:
 def _conclude(out: Path, code: int, sla: dict[str, Any] | None, provider: str, scenario: str,
               sla_path: Path | None, console: Console) -> int:
     """Read the summary, print it and the SLA verdicts; the exit code is decided here."""
-    path = out / "summary.json"
+    path = out / LOAD_SUMMARY
     if not path.exists():
         raise LoadRunFailed(f"locust exited with {code} and wrote no summary; "
                             f"see {out / 'locust.log'}")

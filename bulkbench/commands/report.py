@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bulkbench.errors import UsageError
+from bulkbench.core.errors import UsageError
 from bulkbench.orchestration.display import print_summary
 from bulkbench.reports.compare import Comparison, compare_runs
 from bulkbench.reports.load_views import fmt

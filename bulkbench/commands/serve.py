@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bulkbench.contract.config import redact
+from bulkbench.core.config import redact
 
 
 def _print_faults() -> None:

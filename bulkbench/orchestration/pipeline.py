@@ -12,7 +12,6 @@ outright leaves a folder ``bulkbench report`` can render.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -22,10 +21,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from bulkbench.contract.catalog import Catalog, default_catalog
-from bulkbench.contract.config import load_config
 from bulkbench.contract.preflight import TargetUnreachable, preflight
-from bulkbench.errors import BulkbenchError, UsageError
+from bulkbench.core.catalog import Catalog, default_catalog
+from bulkbench.core.config import load_config
+from bulkbench.core.errors import BulkbenchError, UsageError
+from bulkbench.core.run_layout import new_run_folder
 from bulkbench.orchestration.display import RunDisplay
 from bulkbench.orchestration.profiles import PROFILES, Profile
 from bulkbench.orchestration.secrets import scrub_folder
@@ -86,14 +86,7 @@ def _run_folder(out: Path | None) -> Path:
                              "holds one run; choose a new one)")
         out.mkdir(parents=True, exist_ok=True)
         return out
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path("reports") / "runs"
-    folder, n = base / stamp, 1
-    while folder.exists():
-        n += 1
-        folder = base / f"{stamp}-{n}"
-    folder.mkdir(parents=True)
-    return folder.absolute()
+    return new_run_folder()
 
 
 def _providers(catalog: Catalog, choice: str) -> list[str]:

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 from rich.console import Console
 
+from bulkbench.core.run_layout import LOAD_SUMMARY, RunLayout
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.targets import SharedSandboxes, Target
 from bulkbench.reports.errors import RunFolderError
@@ -140,17 +141,18 @@ class LoadStep(Step):
     module = "bulkbench.commands.load"
 
     def __init__(self, provider: str, plan: ScenarioRun) -> None:
-        self.provider = self.load_provider = provider
+        self.provider = self.load_provider = self.plan_provider = provider
         self.scenario = plan.scenario
         self.plan = plan
         self.name = f"{provider} {plan.scenario}"
 
     def folder(self, ctx: StepContext) -> Path:
-        """Where the load stage writes this run (``load/<provider>-<scenario>/`` today)."""
-        expected = ctx.out / "load" / f"{self.provider}-{self.scenario}"
-        if expected.exists() or not (ctx.out / "load").is_dir():
+        """Where the load stage writes this run (``RunLayout.load_run``)."""
+        layout = RunLayout(ctx.out)
+        expected = layout.load_run(self.plan_provider, self.plan.scenario)
+        if expected.exists():
             return expected
-        for summary in (ctx.out / "load").rglob("summary.json"):
+        for summary in layout.load_summaries():
             with contextlib.suppress(RunFolderError):
                 run = read_load_run(summary.parent)
                 if (run.provider, run.scenario) == (self.provider, self.scenario):
@@ -210,7 +212,7 @@ class LoadStep(Step):
 def _failed_load(folder: Path, requests: int) -> str:
     """Why a load run that wrote its summary still failed to measure anything (or "")."""
     try:
-        summary = orjson.loads((folder / "summary.json").read_bytes())
+        summary = orjson.loads((folder / LOAD_SUMMARY).read_bytes())
     except (OSError, orjson.JSONDecodeError):
         summary = {}
     aborted = summary.get("aborted") if isinstance(summary, dict) else None

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bulkbench.contract.config import Config
-from bulkbench.errors import UsageError
+from bulkbench.core.config import Config
+from bulkbench.core.errors import UsageError
 
 __all__ = ["SharedSandboxes", "Target", "resolve_targets"]
 

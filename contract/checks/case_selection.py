@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bulkbench.contract.case_runner import run_case
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.checks.registry import CheckContext
 from bulkbench.contract.checks.tolerance import family_of, rests_on_documentation, tolerated
 from bulkbench.contract.error_bodies import code_problems
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.failures import ProviderProblem
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import Case, Outcome
 from bulkbench.generators.edge_cases.readings import READINGS, read_case
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.checks.registry import CheckContext, check
 from bulkbench.contract.checks.samples import BROKEN_JSON, error_samples
 from bulkbench.contract.error_bodies import ENVELOPE_KEYS, code_problems, error_code, shape_problems
@@ -14,6 +13,7 @@ from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.failures import ProviderProblem
 from bulkbench.contract.requests import path_of
 from bulkbench.contract.target import Target
+from bulkbench.core.catalog import Endpoint
 
 __all__ = ["envelope_problems"]
 

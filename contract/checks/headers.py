@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 
-from bulkbench.contract.catalog import RateLimit
 from bulkbench.contract.checks.registry import CheckContext, check
 from bulkbench.contract.checks.samples import cheap_request, error_samples, valid_request
 from bulkbench.contract.exchange import Exchange
+from bulkbench.core.catalog import RateLimit
 
 __all__: list[str] = []
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import email.utils
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.checks.envelopes import envelope_problems
 from bulkbench.contract.checks.registry import CheckContext, check
 from bulkbench.contract.checks.samples import cheap_request
+from bulkbench.core.catalog import Endpoint
 
 __all__: list[str] = []
 

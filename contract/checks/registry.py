@@ -23,11 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from bulkbench.contract.assumptions import ASSUMPTIONS, operation_keys
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.exchange import Exchange, curl_line
 from bulkbench.contract.failures import AssumptionMismatch, CheckFailure, DocRef, ProviderProblem
 from bulkbench.contract.redaction import scrub
+from bulkbench.core.assumptions import ASSUMPTIONS, operation_keys
+from bulkbench.core.catalog import Endpoint
 
 if TYPE_CHECKING:
     from bulkbench.contract.client import ContractClient
@@ -95,7 +95,7 @@ class CheckSpec:
     needs: tuple[str, ...]
     #: among case-driven checks, a case goes to the lowest rank whose selector takes it.
     rank: int = 50
-    #: the assumption keys (``bulkbench.contract.assumptions``) the check's expectations rest on:
+    #: the assumption keys (``bulkbench.core.assumptions``) the check's expectations rest on:
     #: a failure of such a check is an assumption mismatch naming them, unless the
     #: expectation that broke is documented (``ctx.require``).
     assumes: tuple[str, ...] = ()
@@ -118,7 +118,7 @@ class CheckSpec:
                 if fragment in sentence:
                     return DocRef(sentence, endpoint.doc_seed, endpoint.doc_url)
         if self.note:
-            return DocRef(self.note, None, "contract/specs/NOTES.md")
+            return DocRef(self.note, None, "specs/NOTES.md")
         if self.consequence:
             return DocRef(f"a consequence of the documented rules: {self.consequence}",
                           endpoint.doc_seed, endpoint.doc_url)

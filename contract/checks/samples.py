@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.checks.registry import CheckContext
 from bulkbench.contract.client import ContractClient
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.requests import path_of, result_data, send_batch
+from bulkbench.core.catalog import Endpoint
 
 __all__ = ["BROKEN_JSON", "Sample", "cheap_request", "error_samples", "valid_request"]
 

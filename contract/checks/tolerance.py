@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bulkbench.contract.catalog import Endpoint
 from bulkbench.contract.checks.registry import CheckContext
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.requests import result_data
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import Case, CaseRequest
 
 __all__ = ["Family", "family_of", "tolerated"]

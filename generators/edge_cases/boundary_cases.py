@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.core.catalog import Catalog, Endpoint
 from bulkbench.generators.boundaries import Boundary, boundaries
 from bulkbench.generators.contact_templates import templates_for
 from bulkbench.generators.edge_cases.building import (

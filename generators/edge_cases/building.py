@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.core.catalog import Catalog, Endpoint
 from bulkbench.generators.contact_batches import valid_items
 from bulkbench.generators.edge_cases.model import (
     Basis,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.core.catalog import Catalog, Endpoint
 from bulkbench.generators.edge_cases.building import (
     CaseContext,
     Draft,

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.contact_templates import csv_cell
 from bulkbench.generators.edge_cases.building import CaseContext
 from bulkbench.generators.edge_cases.model import CaseRequest

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.core.catalog import Catalog, Endpoint
 from bulkbench.generators.edge_cases.building import (
     Builder,
     CaseContext,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 from uuid import UUID
 
-from bulkbench.contract.catalog import Catalog, Endpoint
+from bulkbench.core.catalog import Catalog, Endpoint
 from bulkbench.generators.edge_cases.building import CaseContext, Draft, doc, rejected, success
 from bulkbench.generators.edge_cases.model import Basis, CaseRequest, Expected, Outcome, Ref, Setup
 

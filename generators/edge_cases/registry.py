@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from bulkbench.contract.catalog import Catalog, default_catalog
+from bulkbench.core.catalog import Catalog, default_catalog
 from bulkbench.generators.contact_templates import MAX_INDEX, check_run_tag, default_run_tag
 from bulkbench.generators.edge_cases.boundary_cases import boundary_cases
 from bulkbench.generators.edge_cases.building import BAND, CaseContext, Draft

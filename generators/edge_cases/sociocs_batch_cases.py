@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from bulkbench.contract.catalog import Catalog
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators.contact_templates import INDEX_DIGITS
 from bulkbench.generators.edge_cases.batch_requests import (
     batch_request,

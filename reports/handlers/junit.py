@@ -16,6 +16,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from bulkbench.core.run_layout import RunLayout
 from bulkbench.reports.contract_results import CheckRecord
 from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
 from bulkbench.reports.load_results import LoadRun
@@ -100,7 +101,7 @@ class JunitHandler(Handler):
         self.contract = _suite("bulkbench.contract")
         self.load = _suite("bulkbench.load")
         self.copied: list[ET.Element] = []
-        junit = ctx.run.folder / "contract" / "junit.xml"
+        junit = RunLayout(ctx.run.folder).contract_junit
         if ctx.run.contract is None and junit.exists():
             try:
                 root = ET.parse(junit).getroot()

@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bulkbench.contract.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint
 from bulkbench.sandbox import faults, idempotency, import_jobs, import_worker, webhooks
 from bulkbench.sandbox.body import BodyValidator, Problem
 from bulkbench.sandbox.errors import SandboxHTTPError

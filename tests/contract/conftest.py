@@ -30,7 +30,7 @@ def seed_secrets(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def assert_config_error(tmp_path: Path, table: str, message: str) -> None:
     """The provider config ``table`` is refused with a ConfigError saying ``message``."""
-    from bulkbench.contract.config import ConfigError, load_config
+    from bulkbench.core.config import ConfigError, load_config
 
     path = tmp_path / "cfg.toml"
     path.write_text(table, encoding="utf-8")

@@ -9,14 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
 from bulkbench.contract.checks import CHECKS
 from bulkbench.contract.checks.registry import CheckContext, run_check
-from bulkbench.contract.config import redact
 from bulkbench.contract.failures import CheckFailure
 from bulkbench.contract.redaction import register_secret
 from bulkbench.contract.session import SuiteSession
 from bulkbench.contract.target import Target
+from bulkbench.core.catalog import default_catalog
+from bulkbench.core.config import redact
 
 KEY = "wbk_" + "k3y" * 10 + "9876"
 

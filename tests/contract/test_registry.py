@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
 from bulkbench.contract.checks import CHECKS
 from bulkbench.contract.checks.case_selection import NOT_RUN
 from bulkbench.contract.checks.registry import (
@@ -16,6 +15,7 @@ from bulkbench.contract.checks.registry import (
     check,
 )
 from bulkbench.contract.plan import plan_checks, plan_conformance
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators import edge_cases
 
 
@@ -68,7 +68,7 @@ def test_every_check_cites_a_doc_sentence_or_a_decision_on_each_endpoint() -> No
         for ep in applies:
             doc = spec.doc_for(ep)
             assert doc.sentence
-            assert doc.sentence in ep.doc_sentences or doc.url == "contract/specs/NOTES.md" or (
+            assert doc.sentence in ep.doc_sentences or doc.url == "specs/NOTES.md" or (
                 spec.cases is not None) or (spec.consequence is not None
                                             and spec.consequence in doc.sentence), (
                 spec.name, ep.key, doc)

@@ -8,9 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
 from bulkbench.contract.derived_spec import Pins, derived_document
 from bulkbench.contract.wire_names import WireNames
+from bulkbench.core.catalog import default_catalog
 from tests.contract.conftest import assert_config_error
 
 FIELDS = {"firstName": "first_name", "email": "email_address"}

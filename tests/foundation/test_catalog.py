@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bulkbench.contract.catalog import SPECS_DIR, CatalogError, load_catalog, load_provider
+from bulkbench.core.catalog import SPECS_DIR, CatalogError, load_catalog, load_provider
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bulkbench.contract.config import ConfigError, load_config, redact
+from bulkbench.core.config import ConfigError, load_config, redact
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "bulkbench.example.toml"
 

@@ -1,14 +1,14 @@
-"""The error tree drawn in bulkbench/errors.py is the real one."""
+"""The error tree drawn in core/errors.py is the real one."""
 
 from __future__ import annotations
 
 import importlib
 
-import bulkbench.errors
-from bulkbench.errors import BulkbenchError
+import bulkbench.core.errors
+from bulkbench.core.errors import BulkbenchError
 
 MODULES = (
-    "bulkbench.contract.catalog", "bulkbench.contract.config", "bulkbench.contract.target",
+    "bulkbench.core.catalog", "bulkbench.core.config", "bulkbench.contract.target",
     "bulkbench.contract.suite_process",
     "bulkbench.contract.preflight",
     "bulkbench.generators.errors", "bulkbench.sandbox.errors", "bulkbench.loadtests.load_settings",
@@ -19,12 +19,12 @@ MODULES = (
 def test_every_direct_subclass_is_drawn_in_the_docstring():
     for name in MODULES:
         importlib.import_module(name)
-    doc = bulkbench.errors.__doc__ or ""
+    doc = bulkbench.core.errors.__doc__ or ""
     direct = BulkbenchError.__subclasses__()
     assert direct, "no stage error types found"
     for cls in direct:
         if cls.__module__.startswith("tests"):
             continue
-        qualified = cls.__name__ if cls.__module__ == "bulkbench.errors" else (
+        qualified = cls.__name__ if cls.__module__ == "bulkbench.core.errors" else (
             f"{cls.__module__}.{cls.__name__}")
-        assert qualified in doc, f"{qualified} is missing from the tree in bulkbench/errors.py"
+        assert qualified in doc, f"{qualified} is missing from the tree in core/errors.py"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bulkbench.contract.catalog import SPECS_DIR, Catalog, default_catalog, load_catalog
+from bulkbench.core.catalog import SPECS_DIR, Catalog, default_catalog, load_catalog
 
 
 @pytest.fixture(scope="session")

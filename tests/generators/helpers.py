@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bulkbench.contract.catalog import Catalog, Endpoint, default_catalog
+from bulkbench.core.catalog import Catalog, Endpoint, default_catalog
 
 
 def batch_endpoints(catalog: Catalog) -> list[Endpoint]:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import Catalog
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators import NotABatchEndpoint, boundaries, edge_cases, find_case
 from tests.generators.helpers import BATCH_KEYS
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from bulkbench.cli import main
-from bulkbench.contract.catalog import Catalog
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators import edge_cases, find_case, valid_body_bytes, valid_items
 
 

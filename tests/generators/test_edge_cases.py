@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import Catalog
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators import (
     Basis,
     Case,

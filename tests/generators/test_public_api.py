@@ -56,7 +56,7 @@ def test_public_names() -> None:
 
 
 def test_errors_are_bulkbench_errors() -> None:
-    from bulkbench.errors import BulkbenchError
+    from bulkbench.core.errors import BulkbenchError
 
     for error in (
         generators.GeneratorError,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators import request_errors, request_is_valid, schema_accepts
 from bulkbench.generators.strategies import (
     invalid_bodies,

@@ -9,7 +9,7 @@ import tracemalloc
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import Catalog
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators import (
     GeneratorError,
     UnsupportedFormat,

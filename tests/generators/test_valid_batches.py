@@ -7,7 +7,7 @@ from collections import Counter
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import Catalog
+from bulkbench.core.catalog import Catalog
 from bulkbench.generators import (
     MAX_INDEX,
     ContactRun,

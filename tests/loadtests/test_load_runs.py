@@ -17,7 +17,7 @@ import pytest
 from hdrh.log import HistogramLogReader
 
 from bulkbench.cli import main
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.loadtests import hdr_histograms as hdr
 from bulkbench.loadtests.locust_processes import LOCUSTFILE
 from bulkbench.sandbox.process import SandboxProcess

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.loadtests.load_settings import (
     OPTIONS,
     REMOTE_CAPS,

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from bulkbench.cli import main
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.orchestration.profiles import ScenarioRun
 from bulkbench.orchestration.steps import LoadStep, StepContext
 from bulkbench.orchestration.targets import SharedSandboxes, Target

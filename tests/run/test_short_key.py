@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bulkbench.contract.config import redact
 from bulkbench.contract.redaction import scrub_file
+from bulkbench.core.config import redact
 from bulkbench.sandbox.process import start_sandbox
 
 from .conftest import run_bulkbench

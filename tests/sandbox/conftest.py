@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bulkbench.contract.catalog import Endpoint, default_catalog
+from bulkbench.core.catalog import Endpoint, default_catalog
 from bulkbench.sandbox.app import create_app, sandbox_of
 from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 from bulkbench.sandbox.runtime import Sandbox

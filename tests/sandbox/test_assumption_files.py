@@ -87,7 +87,7 @@ def test_settings_check_their_values_too() -> None:
 
 
 def test_the_variant_file_is_a_provider_config() -> None:
-    from bulkbench.contract.config import load_config
+    from bulkbench.core.config import load_config
 
     config = load_config(VARIANTS_DIR / "alt.toml")
     assert config.provider("datananas").assumptions["websocket_auth"] == "header"

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox import faults
 from bulkbench.sandbox.app import create_app, sandbox_of
 from bulkbench.sandbox.auth import credential_from_headers, provider_scopes

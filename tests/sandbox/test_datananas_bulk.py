@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators.contact_batches import valid_body_bytes
 from bulkbench.sandbox.faults import FAULTS
 from bulkbench.sandbox.providers.datananas import MOVE_FLAG, OWNER_FLAG

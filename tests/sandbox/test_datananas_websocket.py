@@ -26,7 +26,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators.contact_batches import valid_body_bytes
 from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 

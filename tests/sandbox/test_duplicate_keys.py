@@ -11,7 +11,7 @@ import anyio
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES
 from tests.sandbox.conftest import MakeEnv
 from tests.sandbox.test_batch_chunks import check

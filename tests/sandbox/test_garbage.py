@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bulkbench.contract.catalog import Endpoint, Provider, default_catalog
+from bulkbench.core.catalog import Endpoint, Provider, default_catalog
 from bulkbench.sandbox.app import create_app, sandbox_of
 from bulkbench.sandbox.runtime import Sandbox
 from bulkbench.sandbox.settings import SandboxSettings

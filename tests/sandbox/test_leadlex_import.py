@@ -20,7 +20,7 @@ import httpx
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox.app import create_app, sandbox_of
 from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES, split_body
 from bulkbench.sandbox.faults import FAULTS

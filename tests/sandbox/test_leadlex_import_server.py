@@ -20,7 +20,7 @@ import httpx
 import orjson
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox.process import SandboxProcess, start_sandbox
 from tests.sandbox.test_leadlex_import import async_test, counts, sandbox_env
 

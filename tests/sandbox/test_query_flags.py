@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox.providers.datananas import MOVE_FLAG, OWNER_FLAG
 from bulkbench.sandbox.query_flags import boolean_query_params
 from tests.sandbox.conftest import MakeEnv

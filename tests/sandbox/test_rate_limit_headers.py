@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from bulkbench.contract.catalog import RateLimit, default_catalog
+from bulkbench.core.catalog import RateLimit, default_catalog
 from tests.sandbox.conftest import MakeEnv
 
 IMPORT = "/leadlex/v1/import/contacts"

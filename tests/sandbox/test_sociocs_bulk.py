@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators.contact_batches import valid_body_bytes
 from bulkbench.sandbox.faults import FAULTS
 from bulkbench.sandbox.providers.sociocs import normalise_phone

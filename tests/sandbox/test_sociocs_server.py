@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.generators.contact_batches import valid_body_bytes
 from bulkbench.sandbox.process import SandboxProcess
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bulkbench.contract.catalog import default_catalog
+from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox.assumed import resolve
 from bulkbench.sandbox.webhooks import sign
 from tests.sandbox.conftest import BASE, Env, MakeEnv
@@ -349,7 +349,7 @@ async def test_sandbox_json_reports_what_is_served(make_env: MakeEnv) -> None:
 
 
 def test_alt_takes_another_reading_than_the_spec_everywhere() -> None:
-    from bulkbench.contract.assumptions import settle
+    from bulkbench.core.assumptions import settle
 
     catalog = default_catalog()
     stated_for_clarity = {("leadlex", "rate_limit_window_seconds")}  # 300 per *60* s

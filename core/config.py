@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkbench.contract.assumptions import ASSUMPTIONS
-from bulkbench.contract.assumptions import problem as assumption_problem
-from bulkbench.contract.catalog import Catalog, default_catalog
-from bulkbench.contract.readback import readback_problem
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.assumptions import ASSUMPTIONS
+from bulkbench.core.assumptions import problem as assumption_problem
+from bulkbench.core.catalog import Catalog, default_catalog
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -46,7 +45,7 @@ DEFAULT_KEY_ENV = {
 KEY_ROLES = ("full", "read_only", "other_workspace")
 
 #: what the documentation leaves open and a config may override, with its type
-#: (``bulkbench.contract.assumptions`` describes each key).
+#: (``bulkbench.core.assumptions`` describes each key).
 ASSUMPTION_KEYS: dict[str, tuple[type, ...]] = {k: a.kinds for k, a in ASSUMPTIONS.items()}
 
 _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -62,6 +61,24 @@ _PROVIDER_KEYS: dict[str, type | tuple[type, ...]] = {
     "assumptions": dict,
     "readback": dict,
 }
+
+
+#: the keys of ``[provider.readback]``.
+READBACK_KEYS = {"email_path": "{email}", "phone_path": "{phone}", "items_pointer": None}
+
+
+def readback_problem(key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for ``[provider.readback].key`` (None: fine)."""
+    if key not in READBACK_KEYS:
+        return f"unknown key (known: {', '.join(sorted(READBACK_KEYS))})"
+    if not isinstance(value, str):
+        return f"expected str, got {type(value).__name__}"
+    placeholder = READBACK_KEYS[key]
+    if placeholder is not None and (placeholder not in value or not value.startswith("/")):
+        return f"expected a path starting with '/' holding {placeholder}"
+    if key == "items_pointer" and value and not value.startswith("/"):
+        return "expected a JSON pointer ('' or starting with '/')"
+    return None
 
 
 class ConfigError(BulkbenchError):

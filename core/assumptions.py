@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bulkbench.contract.catalog import Endpoint, Provider
-    from bulkbench.contract.config import ProviderConfig
+    from bulkbench.core.catalog import Endpoint, Provider
+    from bulkbench.core.config import ProviderConfig
 
 __all__ = ["ASSUMPTIONS", "Assumption", "operation_keys", "problem", "settle"]
 

@@ -1,4 +1,4 @@
-"""The spec catalog: the OpenAPI documents in ``contract/specs/`` as typed objects.
+"""The spec catalog: the OpenAPI documents in ``specs/`` as typed objects.
 
 This is the only place limits come from. ``load_catalog()`` reads every spec, checks
 that it is a valid OpenAPI 3.1 document and that the bulkbench extensions it relies on
@@ -6,7 +6,7 @@ are present and well-typed, and returns a :class:`Catalog` of :class:`Provider` 
 :class:`Endpoint` objects. A malformed spec raises :class:`CatalogError` naming the file
 and the place (a JSON pointer) that is wrong.
 
-The extensions are described in ``contract/specs/README.md``.
+The extensions are described in ``specs/README.md``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bulkbench.errors import BulkbenchError
+from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
     "SPECS_DIR",
@@ -36,7 +37,8 @@ __all__ = [
     "load_provider",
 ]
 
-SPECS_DIR = Path(__file__).parent / "specs"
+#: the bundled specs: the package resource ``bulkbench/specs`` (``specs/`` in the repository).
+SPECS_DIR = Path(str(files("bulkbench") / "specs"))
 
 ERROR_ENVELOPES = ("leadlex", "datananas", "sociocs")
 RESET_STYLES = ("epoch-seconds", "delta-seconds")
