@@ -7,6 +7,10 @@
     <run>/contract/junit.xml
     <run>/load/<provider>-<scenario>/    one load run: summary.json, series.json,
                                          locust.log, worker-<n>.log, …
+    <run>/load/<provider>-<scenario>/rep-<k>/
+                                         the k-th repetition (k = 1, 2, …) of a load run
+                                         repeated (``bulkbench run --repeat N``), each
+                                         with the files of one load run
 
 A run folder is ``reports/runs/<UTC timestamp>/`` below the caller's current folder unless
 one is given (``--out``). Every stage writes through :class:`RunLayout` and the report
@@ -26,10 +30,13 @@ __all__ = [
     "LOAD_SERIES",
     "LOAD_SUMMARY",
     "MANIFEST",
+    "REPETITION_PREFIX",
     "RESULTS",
     "RUNS_DIR",
     "RunLayout",
     "new_run_folder",
+    "repetition_folder",
+    "repetition_of",
     "run_stamp",
     "worker_log",
 ]
@@ -43,6 +50,8 @@ JUNIT = "junit.xml"
 LOAD_DIR = "load"
 LOAD_SUMMARY = "summary.json"
 LOAD_SERIES = "series.json"
+#: a repetition's folder is this prefix and its number, below its load run's folder.
+REPETITION_PREFIX = "rep-"
 
 
 def run_stamp() -> str:
@@ -65,6 +74,21 @@ def new_run_folder(base: Path = RUNS_DIR) -> Path:
 def worker_log(n: int) -> str:
     """The log file of the ``n``-th locust worker of a load run."""
     return f"worker-{n}.log"
+
+
+def repetition_folder(k: int) -> str:
+    """The folder name of the ``k``-th repetition of a load run (``rep-<k>``, k ≥ 1)."""
+    if k < 1:
+        raise ValueError(f"a repetition is numbered from 1, not {k}")
+    return f"{REPETITION_PREFIX}{k}"
+
+
+def repetition_of(folder: Path) -> int | None:
+    """Which repetition the load run in ``folder`` is (None: a load run not repeated)."""
+    number = folder.name.removeprefix(REPETITION_PREFIX)
+    if folder.name.startswith(REPETITION_PREFIX) and number.isdigit() and int(number) >= 1:
+        return int(number)
+    return None
 
 
 @dataclass(frozen=True)
@@ -98,9 +122,11 @@ class RunLayout:
     def load_dir(self) -> Path:
         return self.root / LOAD_DIR
 
-    def load_run(self, provider: str, scenario: str) -> Path:
-        """The folder of the load run of ``scenario`` against ``provider``."""
-        return self.load_dir / f"{provider}-{scenario}"
+    def load_run(self, provider: str, scenario: str, repetition: int | None = None) -> Path:
+        """The folder of the load run of ``scenario`` against ``provider`` (of its
+        ``repetition``-th repetition when given: ``…/rep-<k>``)."""
+        folder = self.load_dir / f"{provider}-{scenario}"
+        return folder if repetition is None else folder / repetition_folder(repetition)
 
     def load_summaries(self) -> list[Path]:
         """Every load run's ``summary.json`` below ``load/`` (wherever a run put it)."""

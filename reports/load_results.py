@@ -5,6 +5,10 @@ a run must have (``RunFolderError`` naming it otherwise). ``series.json`` (one r
 second) and ``rate_limit.json`` (the probe's observations) feed the plots; when they are
 missing or malformed the run is still read, with the problem recorded in ``problems``.
 
+A load run repeated (``bulkbench run --repeat N``) is read once per repetition, each from
+its own folder (:meth:`~bulkbench.core.run_layout.RunLayout.load_run`); ``repetition`` is
+its number (None for a load run not repeated) and ``name`` says it.
+
 A run that stopped early because its target did not answer has ``aborted`` (its reason,
 from ``summary.json`` → ``aborted``); its figures are not a measurement of the provider.
 Among ``errors``, ``transport_errors`` got no HTTP answer at all (refused, reset, timed
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkbench.core.run_layout import LOAD_SERIES, LOAD_SUMMARY
+from bulkbench.core.run_layout import LOAD_SERIES, LOAD_SUMMARY, repetition_of
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.json_files import (
     as_float,
@@ -158,10 +162,13 @@ class LoadRun:
     transport_errors: int = 0
     #: ... and 5xx answers.
     server_errors: int = 0
+    #: which repetition of its load run this is (1, 2, …); None: a load run not repeated.
+    repetition: int | None = None
 
     @property
     def name(self) -> str:
-        return f"{self.provider}.{self.scenario}"
+        rep = "" if self.repetition is None else f" rep {self.repetition}"
+        return f"{self.provider}.{self.scenario}{rep}"
 
     @property
     def other_errors(self) -> int:
@@ -338,4 +345,5 @@ def read_load_run(folder: Path) -> LoadRun:
         aborted=_aborted(data.get("aborted")),
         transport_errors=as_int(totals.get("transport_errors")),
         server_errors=as_int(totals.get("server_errors")),
+        repetition=repetition_of(folder),
     )

@@ -4,7 +4,9 @@ The layout is :mod:`bulkbench.core.run_layout`'s (each stage writes its own file
 nothing here imports a stage).
 
 Load runs are found by their ``summary.json`` anywhere below ``load/`` (so a change of
-the load stage's folder naming does not lose them). A file that is missing or malformed
+the load stage's folder naming does not lose them); the repetitions of a repeated load
+run (``load/<provider>-<scenario>/rep-<k>/``) are load runs each, in the order of their
+numbers, and ``repetitions`` groups them. A file that is missing or malformed
 while the rest is readable becomes a problem of the run (the report shows it, the
 verdict is incomplete); a folder with nothing to render raises ``RunFolderError``.
 Without ``run.json`` the steps are inferred from the files: a load run that stopped early
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bulkbench.core.run_layout import CONTRACT_DIR, RunLayout
+from bulkbench.core.run_layout import CONTRACT_DIR, RunLayout, repetition_of
 from bulkbench.reports.contract_results import ContractResults, read_contract_results
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.load_results import LoadRun, read_load_run
@@ -57,6 +59,13 @@ class RunData:
     def load_runs_of(self, provider: str) -> list[LoadRun]:
         return [r for r in self.load_runs if r.provider == provider]
 
+    def repetitions(self) -> dict[tuple[str, str], list[LoadRun]]:
+        """``(provider, scenario)`` → its load runs: every repetition, or the one run."""
+        out: dict[tuple[str, str], list[LoadRun]] = {}
+        for run in self.load_runs:
+            out.setdefault((run.provider, run.scenario), []).append(run)
+        return out
+
     def steps_of(self, provider: str) -> list[StepRecord]:
         return [s for s in self.steps if s.provider in (provider, None)]
 
@@ -70,8 +79,11 @@ def _relative(folder: Path, message: str) -> str:
 
 
 def _summaries(layout: RunLayout) -> list[Path]:
-    return [p for p in layout.load_summaries()
-            if not _NOT_RUNS & set(p.relative_to(layout.load_dir).parts[:-1])]
+    found = [p for p in layout.load_summaries()
+             if not _NOT_RUNS & set(p.relative_to(layout.load_dir).parts[:-1])]
+    # repetitions by number (rep-2 before rep-10), below their load run's folder
+    return sorted(found, key=lambda p: (p.parent.parent, repetition_of(p.parent) or 0)
+                  if repetition_of(p.parent) else (p.parent, 0))
 
 
 def _inferred_steps(contract: ContractResults | None, runs: list[LoadRun],
@@ -80,7 +92,8 @@ def _inferred_steps(contract: ContractResults | None, runs: list[LoadRun],
     if contract is not None:
         steps.append(StepRecord("contract", "contract suite", "done", folder=CONTRACT_DIR))
     for run in runs:  # a run that stopped early or sent nothing did not finish its step
-        steps.append(StepRecord("load", f"{run.provider} {run.scenario}",
+        rep = "" if run.repetition is None else f" rep {run.repetition}"
+        steps.append(StepRecord("load", f"{run.provider} {run.scenario}{rep}",
                                 "error" if run.failure else "done", run.failure,
                                 provider=run.provider, scenario=run.scenario,
                                 folder=str(run.folder.relative_to(folder))))

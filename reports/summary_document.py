@@ -13,7 +13,8 @@ and its ``sla.judged`` is false: its thresholds fail nothing); its errors count 
 those without any HTTP answer (``transport_errors``) and the 5xx answers
 (``server_errors``). The probe's ``verdict`` is ``honest``, ``not honest`` or
 ``inconclusive`` (``honest`` null, ``inconclusive`` saying why; a probe whose run stopped
-early is inconclusive too).
+early is inconclusive too). The repetitions of a repeated load run (``bulkbench run
+--repeat``) are load runs each, ``repetition`` saying which (null: not repeated).
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def _load(run: LoadRun) -> dict[str, Any]:
             "verdicts": [{"name": v.name, "threshold": v.threshold, "measured": v.measured,
                           "passed": v.passed, "detail": v.detail} for v in run.sla.verdicts]},
         "rate_limit": _probe(run),
-        "folder": str(run.folder.name),
+        "folder": (run.folder.name if run.repetition is None
+                   else f"{run.folder.parent.name}/{run.folder.name}"),
+        "repetition": run.repetition,
     }
 
 
