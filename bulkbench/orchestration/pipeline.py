@@ -8,6 +8,13 @@ why), and the run is incomplete, never a verdict on the provider.
 The run folder is written as the run goes (``run.json`` after every step), so a run
 stopped by Ctrl-C or SIGTERM still leaves a report, marked incomplete, and a run killed
 outright leaves a folder ``bulkbench report`` can render.
+
+``repeat`` (``--repeat N``) runs each throughput scenario (sweep, import) N times, one
+step per repetition, each kept in its own folder (``load/<provider>-<scenario>/rep-<k>/``)
+so that ``bulkbench report --compare`` can tell a change from noise; the repetitions of
+a provider's scenarios alternate (sweep 1, import 1, sweep 2, …) so that a drift of the
+machine spreads over all of them. The rate-limit probe runs once: its verdict is no
+figure compared by ratio. ``repeat`` 1 (the default) keeps the layout of a single run.
 """
 
 from __future__ import annotations
@@ -42,9 +49,11 @@ from bulkbench.reports.render import Rendered, render_run
 from bulkbench.reports.run_folder import KNOWN_PROVIDERS
 from bulkbench.reports.run_manifest import RunManifest, StepRecord, write_manifest
 
-__all__ = ["STAGES", "RunRequest", "RunResult", "run_pipeline"]
+__all__ = ["MAX_REPEAT", "STAGES", "RunRequest", "RunResult", "run_pipeline"]
 
 STAGES = ("contract", "load")
+#: the most repetitions ``--repeat`` takes (each one runs every throughput scenario again).
+MAX_REPEAT = 20
 
 
 @dataclass
@@ -62,6 +71,8 @@ class RunRequest:
     sandbox_faults: list[str] = field(default_factory=list)
     #: assumption mismatches fail the contract step too.
     strict: bool = False
+    #: how many times each throughput scenario runs (``--repeat``), each kept.
+    repeat: int = 1
 
 
 @dataclass
@@ -103,6 +114,9 @@ def _providers(catalog: Catalog, choice: str) -> list[str]:
 def _check_request(req: RunRequest, catalog: Catalog) -> tuple[Profile, list[str]]:
     if req.profile not in PROFILES:
         raise UsageError(f"--profile {req.profile!r}: one of {', '.join(PROFILES)}")
+    if not 1 <= req.repeat <= MAX_REPEAT:
+        raise UsageError(f"--repeat {req.repeat}: from 1 to {MAX_REPEAT} (each repetition "
+                         "runs every throughput scenario again)")
     unknown = sorted(set(req.skip) - set(STAGES))
     if unknown:
         raise UsageError(f"--skip {', '.join(unknown)}: stages are {', '.join(STAGES)}")
@@ -140,16 +154,17 @@ def _check_targets(req: RunRequest, targets: dict[str, Target]) -> None:
 
 
 def _plan(profile: Profile, providers: list[str], catalog: Catalog,
-          targets: dict[str, Target]) -> list[Step]:
+          targets: dict[str, Target], repeat: int = 1) -> list[Step]:
     steps: list[Step] = [ContractStep(providers)]
     for name in providers:
         provider = catalog.provider(name)
         has_import = any(ep.sync_max_rows is not None and ep.batch_field
                          for ep in provider.documented_endpoints)
-        for plan in profile.throughput:
-            if plan.scenario == "import" and not has_import:
-                continue
-            steps.append(LoadStep(name, plan))
+        for k in range(1, repeat + 1):
+            for plan in profile.throughput:
+                if plan.scenario == "import" and not has_import:
+                    continue
+                steps.append(LoadStep(name, plan, k if repeat > 1 else None))
         steps.append(LoadStep(name, profile.probe_for(targets[name].sandbox)))
     return steps
 
@@ -206,7 +221,7 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
     config = load_config(req.config, catalog)
     targets = resolve_targets(providers, config, req.base_url, req.api_key)
     _check_targets(req, targets)
-    steps = _plan(profile, providers, catalog, targets)
+    steps = _plan(profile, providers, catalog, targets, req.repeat)
     unreachable = _preflight(targets) if not all(s in req.skip for s in STAGES) else {}
     folder = _run_folder(req.out)
     sandbox = all(t.sandbox for t in targets.values())
@@ -229,7 +244,8 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                  "config": str(req.config) if req.config else None,
                  "sla": str(req.sla) if req.sla else None, "skip": list(req.skip),
                  "seed": req.seed, "sandbox_faults": list(req.sandbox_faults),
-                 "allow_hosts": list(req.allow_hosts), "api_key_given": req.api_key is not None},
+                 "allow_hosts": list(req.allow_hosts), "api_key_given": req.api_key is not None,
+                 "repeat": req.repeat},
         steps=[StepRecord(s.stage, s.name, provider=s.provider, scenario=s.scenario)
                for s in steps],
         notes=notes, bulkbench_version=_version())

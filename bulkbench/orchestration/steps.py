@@ -11,6 +11,8 @@ other error but a 429: an error rate of 100 %), with the 5xx count in its reason
 run measured no throughput and no latency. A step some of whose requests answered 5xx
 is done, and its line says how many (``…; 12 of 340 answered 5xx``), never a plain
 success; the SLA's ``max_error_rate`` (in the report) judges whether that is acceptable.
+A load step that is one repetition of its scenario (``bulkbench run --repeat N``) writes
+to that repetition's own folder (``load/<provider>-<scenario>/rep-<k>/``) and log.
 """
 
 from __future__ import annotations
@@ -140,22 +142,27 @@ class LoadStep(Step):
     stage = "load"
     module = "bulkbench.commands.load"
 
-    def __init__(self, provider: str, plan: ScenarioRun) -> None:
+    def __init__(self, provider: str, plan: ScenarioRun, repetition: int | None = None
+                 ) -> None:
         self.provider = self.load_provider = self.plan_provider = provider
         self.scenario = plan.scenario
         self.plan = plan
-        self.name = f"{provider} {plan.scenario}"
+        #: which repetition of the scenario this step runs (None: it is not repeated).
+        self.repetition = repetition
+        rep = "" if repetition is None else f" rep {repetition}"
+        self.name = f"{provider} {plan.scenario}{rep}"
 
     def folder(self, ctx: StepContext) -> Path:
         """Where the load stage writes this run (``RunLayout.load_run``)."""
         layout = RunLayout(ctx.out)
-        expected = layout.load_run(self.plan_provider, self.plan.scenario)
+        expected = layout.load_run(self.plan_provider, self.plan.scenario, self.repetition)
         if expected.exists():
             return expected
         for summary in layout.load_summaries():
             with contextlib.suppress(RunFolderError):
                 run = read_load_run(summary.parent)
-                if (run.provider, run.scenario) == (self.provider, self.scenario):
+                if (run.provider, run.scenario, run.repetition) == (
+                        self.provider, self.scenario, self.repetition):
                     return summary.parent
         return expected
 
@@ -178,8 +185,9 @@ class LoadStep(Step):
             provider=self.load_provider, scenario=self.plan.scenario, duration=self.plan.duration,
             users=self.plan.users, base_url=base_url, config=ctx.config, out=ctx.out,
             sla=ctx.sla, allow_hosts=list(ctx.allow_hosts), seed=ctx.seed,
-            options=list(self.plan.options))
-        log = ctx.logs / f"load-{self.provider}-{self.scenario}.log"
+            options=list(self.plan.options), repetition=self.repetition)
+        rep = "" if self.repetition is None else f"-rep-{self.repetition}"
+        log = ctx.logs / f"load-{self.provider}-{self.scenario}{rep}.log"
         with (log.open("w", encoding="utf-8") as stream,
               contextlib.redirect_stderr(stream),
               _key_in_environment(target.key_env, key)):
