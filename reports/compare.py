@@ -6,13 +6,21 @@ Each side is a run folder (read and judged afresh) or a kept ``summary.json``. A
 - a contract check that did not fail before and fails now;
 - an SLA threshold that was met before and is not now;
 - a rate limit that was honest before and is not now;
-- contacts/s (a run's, or one batch size's) below ``1 - threshold`` times before;
-- a latency percentile above ``1 + threshold`` times before *and* more than
-  ``latency_floor_ms`` slower (2 ms becoming 3 ms is noise, not a regression);
+- contacts/s (a run's, or one batch size's) whose ratio's confidence interval lies
+  wholly below ``1 - threshold``;
+- a latency percentile whose ratio's interval lies wholly above ``1 + threshold`` *and*
+  more than ``latency_floor_ms`` slower (2 ms becoming 3 ms is noise, not a regression);
 - a load run that ran to its end before and stopped early after (its target did not
   answer: ``aborted``): the gate cannot pass on a run that measured nothing.
 
-Ratios are ``after / before``. Checks or runs present on one side only are listed, not
+Ratios are ``after / before`` of each side's mean over the repetitions of a load run
+(``bulkbench run --repeat``); their intervals are :mod:`bulkbench.reports.noise`'s
+bootstrap, over the repetitions and, where a side is a run folder, over the per-second
+samples of its ``series.json`` (a kept summary.json has none). A figure with one
+repetition a side and no usable per-second samples has *thin* evidence: no interval, and
+it is never counted as a regression (``thin_evidence`` lists it). An SLA threshold
+regresses when it was met in every repetition before and is missed in more than half of
+them after. Checks or runs present on one side only are listed, not
 counted as regressions. A load run that stopped early on either side is no measurement:
 its figures are listed but never counted as regressions (nor its SLA verdicts); when it
 stopped early before only, ``notes`` says so. A rate-limit probe that becomes
@@ -29,6 +37,10 @@ from typing import Any
 from bulkbench.reports.contract_results import case_tail
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.json_files import as_float, as_list, as_mapping, read_json_object
+from bulkbench.reports.load_results import LoadRun
+from bulkbench.reports.noise import CONFIDENCE, THIN, Interval, Repetition, call, figures_of
+from bulkbench.reports.noise import REGRESSION as _REGRESSION
+from bulkbench.reports.noise import ratio_interval as _ratio_interval
 from bulkbench.reports.run_folder import read_run
 from bulkbench.reports.summary_document import SUMMARY_SCHEMA, build_summary
 from bulkbench.reports.verdict import decide
@@ -59,6 +71,9 @@ class CheckFlip:
 
 @dataclass(frozen=True)
 class MetricChange:
+    """One figure on both sides: each side's mean over its repetitions, the ratio's
+    interval, and what it is called (``reports.noise.call``)."""
+
     provider: str
     scenario: str
     metric: str
@@ -66,12 +81,34 @@ class MetricChange:
     after: float | None
     higher_is_better: bool
     regression: bool
+    #: the ratio's confidence interval (None: thin evidence, or not measured).
+    low: float | None = None
+    high: float | None = None
+    #: ``regression``, ``improvement``, ``within noise``, ``thin evidence`` (or "" when
+    #: either side measured nothing: a run that stopped early).
+    verdict: str = ""
+    #: what the interval was drawn from (``reports.noise.Interval.basis``).
+    basis: str = ""
+    #: how many repetitions each side had.
+    before_runs: int = 1
+    after_runs: int = 1
 
     @property
     def ratio(self) -> float | None:
         if self.before is None or self.after is None or self.before == 0:
             return None
         return self.after / self.before
+
+    @property
+    def thin(self) -> bool:
+        return self.verdict == THIN
+
+    @property
+    def interval_text(self) -> str:
+        """``[0.62, 0.71]`` (or "" without an interval)."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"[{self.low:.2f}, {self.high:.2f}]"
 
 
 @dataclass
@@ -80,6 +117,7 @@ class Comparison:
     after: str
     threshold: float
     latency_floor_ms: float
+    confidence: float = CONFIDENCE
     flips: list[CheckFlip] = field(default_factory=list)
     metrics: list[MetricChange] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)  # SLA and rate-limit regressions
@@ -92,17 +130,25 @@ class Comparison:
         out = [f"check {f.label} ({f.provider}): {f.before} → {f.after}"
                for f in self.flips if f.regression]
         out += [f"{m.provider}.{m.scenario} {m.metric}: {m.before:g} → {m.after:g} "
-                f"(ratio {m.ratio:.2f})" for m in self.metrics
+                f"(ratio {m.ratio:.2f}, {self.confidence:.0%} interval {m.interval_text})"
+                for m in self.metrics
                 if m.regression and m.before is not None and m.after is not None
                 and m.ratio is not None]
         return out + self.findings
 
+    @property
+    def thin_evidence(self) -> list[str]:
+        """The figures not judged: one run a side and no usable per-second samples."""
+        return [f"{m.provider}.{m.scenario} {m.metric}" for m in self.metrics if m.thin]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "before": self.before, "after": self.after, "threshold": self.threshold,
-            "latency_floor_ms": self.latency_floor_ms, "regressions": self.regressions,
+            "latency_floor_ms": self.latency_floor_ms, "confidence": self.confidence,
+            "regressions": self.regressions,
             "flips": [{**asdict(f), "regression": f.regression} for f in self.flips],
             "metrics": [{**asdict(m), "ratio": m.ratio} for m in self.metrics],
+            "thin_evidence": self.thin_evidence,
             "only_before": self.only_before, "only_after": self.only_after,
             "notes": self.notes,
         }
@@ -130,12 +176,13 @@ def _checks(summary: Mapping[str, Any]) -> dict[tuple[str, str, str, str], str]:
     return out
 
 
-def _loads(summary: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
-    out = {}
+def _loads(summary: Mapping[str, Any]) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+    """``(provider, scenario)`` → its load runs' entries: every repetition, or the one."""
+    out: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for provider, entry in as_mapping(summary.get("providers")).items():
         for load in as_list(as_mapping(entry).get("load")):
             item = as_mapping(load)
-            out[(provider, str(item.get("scenario")))] = item
+            out.setdefault((provider, str(item.get("scenario"))), []).append(item)
     return out
 
 
@@ -161,41 +208,106 @@ def _honest(load: Mapping[str, Any]) -> bool | None:
     return honest if isinstance(honest, bool) else None
 
 
-def _compare_load(cmp: Comparison, key: tuple[str, str], a: Mapping[str, Any],
-                  b: Mapping[str, Any]) -> None:
+def _figures(load: Mapping[str, Any]) -> dict[str, tuple[float | None, bool]]:
+    """Figure name → (its value, whether higher is better), in the order shown."""
+    out = {name: (value, True) for name, value in _throughput(load).items()}
+    latency = as_mapping(load.get("latency_ms"))
+    for p in _PERCENTILES:
+        out[f"{p} ms"] = (as_float(latency.get(p)), False)
+    return out
+
+
+_Evidence = dict[int | None, dict[str, Repetition]]
+
+
+def _evidence(runs: list[LoadRun]) -> _Evidence:
+    """Repetition number → figure name → the evidence its load run holds (with the
+    per-second samples of its series)."""
+    return {run.repetition: figures_of(run) for run in runs}
+
+
+def _repetitions(entries: list[Mapping[str, Any]], evidence: _Evidence, metric: str
+                 ) -> list[Repetition]:
+    """The evidence of ``entries`` for ``metric``: the run folder's when read from one,
+    else the summary's value alone (no per-second samples)."""
+    out = []
+    for entry in entries:
+        repetition = entry.get("repetition")
+        held = evidence.get(repetition if isinstance(repetition, int) else None, {})
+        value = _figures(entry).get(metric, (None, True))[0]
+        if metric in held:
+            out.append(held[metric])
+        elif value is not None:
+            out.append(Repetition(value))
+    return out
+
+
+def _mean(side: list[Repetition]) -> float | None:
+    return sum(r.value for r in side) / len(side) if side else None
+
+
+def _compare_figures(cmp: Comparison, key: tuple[str, str], a: list[Mapping[str, Any]],
+                     b: list[Mapping[str, Any]], evidence: tuple[_Evidence, _Evidence],
+                     measured: bool) -> None:
     provider, scenario = key
-    stopped_a, stopped_b = _aborted(a), _aborted(b)
-    measured = stopped_a is None and stopped_b is None
-    if stopped_b is not None:
-        was = "also stopped early before" if stopped_a is not None else "ran to its end before"
-        cmp.findings.append(f"{provider}.{scenario}: stopped early, the target did not "
-                            f"answer: {stopped_b} ({was}; its figures are not compared)")
-    elif stopped_a is not None:
-        cmp.notes.append(f"{provider}.{scenario}: stopped early before ({stopped_a}); "
+    figures_a, figures_b = _figures(a[0]), _figures(b[0])
+    for metric in [m for m in figures_a if m in figures_b]:
+        higher_is_better = figures_a[metric][1]
+        side_a = _repetitions(a, evidence[0], metric)
+        side_b = _repetitions(b, evidence[1], metric)
+        x, y = _mean(side_a), _mean(side_b)
+        interval = (_ratio_interval(side_a, side_b, seed=f"{provider}.{scenario} {metric}",
+                                    confidence=cmp.confidence)
+                    if measured else Interval(None, None, None, "", cmp.confidence))
+        verdict = call(interval, higher_is_better, cmp.threshold) if measured else ""
+        worse = verdict == _REGRESSION and x is not None and y is not None and (
+            higher_is_better or y - x > cmp.latency_floor_ms)
+        cmp.metrics.append(MetricChange(
+            provider, scenario, metric, x, y, higher_is_better, worse, interval.low,
+            interval.high, verdict, interval.basis, len(side_a), len(side_b)))
+
+
+def _sla_regressions(cmp: Comparison, key: tuple[str, str], a: list[Mapping[str, Any]],
+                     b: list[Mapping[str, Any]]) -> None:
+    """An SLA threshold met in every repetition before and missed in most of them after."""
+    def passed(entries: list[Mapping[str, Any]]) -> dict[str, list[object]]:
+        out: dict[str, list[object]] = {}
+        for entry in entries:
+            for v in map(as_mapping, as_list(as_mapping(entry.get("sla")).get("verdicts"))):
+                out.setdefault(str(v.get("name")), []).append(v.get("passed"))
+        return out
+
+    before, after = passed(a), passed(b)
+    for name, results in after.items():
+        met = before.get(name, [])
+        missed = sum(r is False for r in results)
+        if met and all(r is True for r in met) and missed * 2 > len(results):
+            many = f" (in {missed} of {len(results)} repetitions)" if len(results) > 1 else ""
+            cmp.findings.append(f"{key[0]}.{key[1]} SLA {name}: met → not met{many}")
+
+
+def _compare_load(cmp: Comparison, key: tuple[str, str], a: list[Mapping[str, Any]],
+                  b: list[Mapping[str, Any]],
+                  evidence: tuple[_Evidence, _Evidence] = ({}, {})) -> None:
+    provider, scenario = key
+    stopped_a = [why for e in a if (why := _aborted(e)) is not None]
+    stopped_b = [why for e in b if (why := _aborted(e)) is not None]
+    measured = not stopped_a and not stopped_b
+    if stopped_b:
+        was = "also stopped early before" if stopped_a else "ran to its end before"
+        many = f" ({len(stopped_b)} of {len(b)} repetitions)" if len(b) > 1 else ""
+        cmp.findings.append(f"{provider}.{scenario}: stopped early{many}, the target did not "
+                            f"answer: {stopped_b[0]} ({was}; its figures are not compared)")
+    elif stopped_a:
+        cmp.notes.append(f"{provider}.{scenario}: stopped early before ({stopped_a[0]}); "
                          "its figures are not compared")
     if scenario != "rate_limit":
-        before, after = _throughput(a), _throughput(b)
-        for metric in [m for m in before if m in after]:
-            x, y = before[metric], after[metric]
-            worse = (measured and x is not None and y is not None and x > 0
-                     and y < x * (1 - cmp.threshold))
-            cmp.metrics.append(MetricChange(provider, scenario, metric, x, y, True, worse))
-        lat_a, lat_b = as_mapping(a.get("latency_ms")), as_mapping(b.get("latency_ms"))
-        for p in _PERCENTILES:
-            x, y = as_float(lat_a.get(p)), as_float(lat_b.get(p))
-            worse = (measured and x is not None and y is not None and x > 0
-                     and y > x * (1 + cmp.threshold) and y - x > cmp.latency_floor_ms)
-            cmp.metrics.append(MetricChange(provider, scenario, f"{p} ms", x, y, False, worse))
+        _compare_figures(cmp, key, a, b, evidence, measured)
     if not measured:
         return
-    sla_a = {str(v.get("name")): v.get("passed") for v in
-             map(as_mapping, as_list(as_mapping(a.get("sla")).get("verdicts")))}
-    for v in map(as_mapping, as_list(as_mapping(b.get("sla")).get("verdicts"))):
-        name = str(v.get("name"))
-        if sla_a.get(name) is True and v.get("passed") is False:
-            cmp.findings.append(f"{provider}.{scenario} SLA {name}: met → not met")
-    honest_a, honest_b = _honest(a), _honest(b)
-    probe_b = as_mapping(b.get("rate_limit"))
+    _sla_regressions(cmp, key, a, b)
+    honest_a, honest_b = _honest(a[0]), _honest(b[0])
+    probe_b = as_mapping(b[0].get("rate_limit"))
     if honest_a is True and honest_b is False:
         problems = as_list(probe_b.get("problems"))
         cmp.findings.append(f"{provider} rate limit: honest → dishonest"
@@ -206,10 +318,19 @@ def _compare_load(cmp: Comparison, key: tuple[str, str], a: Mapping[str, Any],
                          f"inconclusive ({why}); not a regression")
 
 
+def _side(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], list[LoadRun]]]:
+    """A side's summary document and, for a run folder, its load runs by scenario (whose
+    series give the per-second samples; a kept summary.json has none)."""
+    if path.is_dir():
+        run = read_run(path)
+        return build_summary(run, decide(run)), run.repetitions()
+    return load_summary(path), {}
+
+
 def compare_runs(before: Path, after: Path, *, threshold: float = 0.2,
                  latency_floor_ms: float = 5.0) -> Comparison:
     """Compare two runs (folders or summary.json files); see the module docstring."""
-    a, b = load_summary(before), load_summary(after)
+    (a, runs_a), (b, runs_b) = _side(before), _side(after)
     cmp = Comparison(str(as_mapping(a.get("run")).get("id", before)),
                      str(as_mapping(b.get("run")).get("id", after)), threshold,
                      latency_floor_ms)
@@ -226,7 +347,8 @@ def compare_runs(before: Path, after: Path, *, threshold: float = 0.2,
                        sorted(checks_b.keys() - checks_a.keys())]
     loads_a, loads_b = _loads(a), _loads(b)
     for run_key in sorted(loads_a.keys() & loads_b.keys()):
-        _compare_load(cmp, run_key, loads_a[run_key], loads_b[run_key])
+        _compare_load(cmp, run_key, loads_a[run_key], loads_b[run_key],
+                      (_evidence(runs_a.get(run_key, [])), _evidence(runs_b.get(run_key, []))))
     cmp.only_before += [f"load {p}.{s}" for p, s in sorted(loads_a.keys() - loads_b.keys())]
     cmp.only_after += [f"load {p}.{s}" for p, s in sorted(loads_b.keys() - loads_a.keys())]
     return cmp

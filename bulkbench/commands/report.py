@@ -4,8 +4,10 @@
 from the folder's files and exits with the run's verdict (0 passed, 1 failed or
 incomplete), so a pipeline can run the stages and judge them in separate steps.
 ``bulkbench report --compare RUN_A RUN_B`` (folders, or kept summary.json files) prints
-the checks that flipped and throughput and latency as ratios B/A, and exits 1 when RUN_B
-regressed beyond ``--threshold``.
+the checks that flipped and throughput and latency as ratios B/A, each with its 95 %
+confidence interval (``bulkbench.reports.noise``), and exits 1 when RUN_B regressed:
+a figure regresses only when its whole interval lies beyond ``--threshold``. Figures with
+one run a side and no per-second samples are listed as thin evidence, never judged.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rich.text import Text
 
 from bulkbench.core.errors import UsageError
 from bulkbench.orchestration.display import print_summary
-from bulkbench.reports.compare import Comparison, compare_runs
+from bulkbench.reports.compare import Comparison, MetricChange, compare_runs
 from bulkbench.reports.load_views import fmt
 from bulkbench.reports.render import render_run
 
@@ -34,6 +36,18 @@ def _ratio(value: float | None, higher_is_better: bool, regression: bool) -> Tex
     style = "red" if regression else (
         "green" if (value > 1) == higher_is_better and abs(value - 1) > 0.05 else "")
     return Text(f"{value:.2f}", style)
+
+
+_VERDICT_STYLES = {"regression": "red", "improvement": "green", "thin evidence": "yellow"}
+
+
+def _verdict(m: MetricChange) -> Text:
+    """What the figure's change is called; a regression within the latency floor says so."""
+    if m.verdict == "regression" and not m.regression:
+        return Text("within the latency floor")
+    runs = f" ({m.before_runs}+{m.after_runs} runs)" if max(m.before_runs, m.after_runs) > 1 \
+        else ""
+    return Text(f"{m.verdict or 'not compared'}{runs}", _VERDICT_STYLES.get(m.verdict, ""))
 
 
 def print_comparison(cmp: Comparison, console: Console) -> None:
@@ -52,14 +66,24 @@ def print_comparison(cmp: Comparison, console: Console) -> None:
     else:
         console.print("no contract check changed its status")
     if cmp.metrics:
-        table = Table(title="throughput and latency (ratio = after / before)",
+        table = Table(title="throughput and latency (ratio = after / before, means over "
+                      f"the repetitions; {cmp.confidence:.0%} interval by bootstrap)",
                       title_justify="left")
-        for column in ("run", "figure", "before", "after", "ratio"):
-            table.add_column(column, justify="left" if column in ("run", "figure") else "right")
+        for column in ("run", "figure", "before", "after", "ratio", "interval", "verdict"):
+            table.add_column(column, justify="right" if column in (
+                "before", "after", "ratio", "interval") else "left")
         for m in cmp.metrics:
             table.add_row(Text(f"{m.provider}.{m.scenario}"), Text(m.metric), fmt(m.before),
-                          fmt(m.after), _ratio(m.ratio, m.higher_is_better, m.regression))
+                          fmt(m.after), _ratio(m.ratio, m.higher_is_better, m.regression),
+                          Text(m.interval_text or "—"), _verdict(m))
         console.print(table)
+        if cmp.thin_evidence:
+            console.print(Text(
+                f"thin evidence for {len(cmp.thin_evidence)} figure(s): a side with one run "
+                "and no usable per-second samples cannot tell a change from noise, so they "
+                "are not judged; run `bulkbench run --repeat 3` on both sides for sounder "
+                "evidence.",
+                "yellow"), soft_wrap=True)
     for label, items in (("only before", cmp.only_before), ("only after", cmp.only_after)):
         if items:
             shown = ", ".join(items[:8]) + (f" … ({len(items)} in all)" if len(items) > 8 else "")
@@ -69,7 +93,10 @@ def print_comparison(cmp: Comparison, console: Console) -> None:
         for line in cmp.regressions:
             console.print(f"  - {line}", markup=False, highlight=False)
     else:
-        console.print(Text(f"no regression beyond {cmp.threshold:.0%}", "bold green"))
+        thin = (f" ({len(cmp.thin_evidence)} figure(s) not judged: thin evidence)"
+                if cmp.thin_evidence else "")
+        console.print(Text(f"no regression beyond {cmp.threshold:.0%}{thin}", "bold green"))
+
 
 
 def register(app: typer.Typer) -> None:
