@@ -17,13 +17,16 @@ if TYPE_CHECKING:
     from bulkbench.contract.target import Target
     from bulkbench.core.catalog import Endpoint
 
-__all__ = ["ENVELOPE_KEYS", "code_problems", "error_code", "error_details", "error_message",
-           "resolve", "shape_problems"]
+__all__ = ["ENVELOPE_KEYS", "MISSING", "code_problems", "error_code", "error_details",
+           "error_message",
+           "resolve", "shape_problems", "status_codes"]
 
 #: the assumption keys that settle where an error body keeps its parts.
 ENVELOPE_KEYS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")
 
-_MISSING = object()
+#: what :func:`resolve` gives for a pointer that points at nothing.
+MISSING = object()
+_MISSING = MISSING
 
 
 def resolve(document: Any, pointer: str) -> Any:
@@ -65,9 +68,19 @@ def error_details(target: Target, body: Any) -> dict[str, Any] | None:
     return details if isinstance(details, dict) else None
 
 
-#: the envelopes whose page shows the message (LeadLex 003's error example, Sociocs 004's
-#: ``errors: [{msg}]``); Datananas documents only ``reason`` (NOTES D8).
-_DOCUMENTED_MESSAGE = frozenset({"leadlex", "sociocs"})
+def status_codes(target: Target, endpoint: Endpoint, status: int) -> tuple[str, ...]:
+    """The codes an error of ``status`` may carry on ``endpoint``: the spec's table
+    (``x-error-codes``), where a code the spec assumed for a status the pages give none
+    (``error_codes``, NOTES L24, D8) is the one the config settles."""
+    codes = endpoint.error_codes(status)
+    entry = ASSUMPTIONS["error_codes"]
+    if not entry.applies_to(target.name):
+        return tuple(codes)
+    assumed = entry.default(target.provider).get(str(status))
+    settled = (target.assumed("error_codes") or {}).get(str(status))
+    if assumed is None or settled is None or settled == assumed:
+        return tuple(codes)
+    return tuple(dict.fromkeys(settled if c == assumed else c for c in codes))
 
 
 def code_problems(target: Target, endpoint: Endpoint, status: int, body: Any) -> list[str]:
@@ -79,11 +92,13 @@ def code_problems(target: Target, endpoint: Endpoint, status: int, body: Any) ->
         return [f"the body is not a JSON object: {str(body)[:200]}"]
     problems: list[str] = []
     code = error_code(target, body)
-    codes = endpoint.error_codes(status)
+    codes = status_codes(target, endpoint, status)
     if code is not None and codes and code not in codes:
         problems.append(f"error code {code!r} is not documented for {status} "
                         f"(documented: {', '.join(codes)})")
-    documented = target.provider.error_envelope in _DOCUMENTED_MESSAGE
+    # the spec's envelope says whether the page shows the message (LeadLex 003's error
+    # example, Sociocs 004's ``errors: [{msg}]``; Datananas documents only ``reason``, D8)
+    documented = target.provider.error_envelope.message_documented
     moved = target.assumed("error_message_pointer") != ASSUMPTIONS[
         "error_message_pointer"].default(target.provider)
     if documented and not moved:
@@ -110,6 +125,13 @@ def shape_problems(target: Target, endpoint: Endpoint, status: int, body: Any) -
     if message is _MISSING and (not code_at or not isinstance(resolve(body, code_at), str)):
         problems.append(f"neither a code nor a message where the envelope keeps them "
                         f"({code_at or '-'}, {message_at or '-'}): {str(body)[:200]}")
+    envelope = target.provider.error_envelope
+    moved = any(target.assumed(k) != ASSUMPTIONS[k].default(target.provider)
+                for k in ENVELOPE_KEYS)
+    for pointer, value in ({} if moved else envelope.fixed).items():
+        if resolve(body, pointer) != value:
+            problems.append(f"no {value!r} at {pointer}, which every error of the envelope "
+                            f"carries: {str(body)[:200]}")
     details_at = str(target.assumed("error_details_pointer") or "")
     if details_at:
         details = resolve(body, details_at)

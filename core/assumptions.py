@@ -21,7 +21,7 @@ not as a contract failure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,8 +69,9 @@ def _const(value: Any) -> Default:
     return lambda _provider: value
 
 
-def _by_envelope(values: Mapping[str, Any]) -> Default:
-    return lambda provider: values.get(provider.error_envelope)
+def _envelope(part: str) -> Default:
+    """The spec's pointer to ``part`` of an error (``x-bulkbench-error-envelope``)."""
+    return lambda provider: str(getattr(provider.error_envelope, part))
 
 
 def _rate(attr: str, fallback: Any) -> Default:
@@ -96,14 +97,13 @@ _add("success_status", int, "NOTES L3, D7",
      _const(200))
 _add("error_code_pointer", str, "NOTES L24, D8, S4",
      "JSON pointer to the error code in an error body ('' when errors carry no code)",
-     _by_envelope({"leadlex": "/error/code", "datananas": "/reason", "sociocs": ""}))
+     _envelope("code"))
 _add("error_message_pointer", str, "NOTES L24, D8, S4",
      "JSON pointer to the human-readable message of an error body",
-     _by_envelope({"leadlex": "/error/message", "datananas": "/message",
-                   "sociocs": "/errors/0/msg"}))
+     _envelope("message"))
 _add("error_details_pointer", str, "NOTES L5, L22, L24",
      "JSON pointer to the error's details object (invalid_ids, errors) ('' when none)",
-     _by_envelope({"leadlex": "/error/details", "datananas": "", "sociocs": ""}))
+     _envelope("details"))
 _add("unsupported_method_status", int, "NOTES X5",
      "the status of a method the endpoint does not serve (405 with Allow, or 404 like an "
      "unknown path)", _const(405), choices=(404, 405))

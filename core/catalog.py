@@ -12,7 +12,8 @@ The extensions are described in ``specs/README.md``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -29,6 +30,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Endpoint",
+    "ErrorEnvelope",
     "ErrorResponse",
     "Provider",
     "RateLimit",
@@ -40,9 +42,9 @@ __all__ = [
 #: the bundled specs: the package resource ``bulkbench/specs`` (``specs/`` in the repository).
 SPECS_DIR = Path(str(files("bulkbench") / "specs"))
 
-ERROR_ENVELOPES = ("leadlex", "datananas", "sociocs")
 RESET_STYLES = ("epoch-seconds", "delta-seconds")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class CatalogError(BulkbenchError):
@@ -74,6 +76,28 @@ class AuthScheme:
         if self.style == "apikey-header":
             return {self.header_name: key}
         return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass(frozen=True)
+class ErrorEnvelope:
+    """Where a provider's error bodies keep their parts (``x-bulkbench-error-envelope``):
+    JSON pointers (RFC 6901; '' when the errors carry no such part), the fields every error
+    body carries with a fixed value (by pointer), and whether the documentation shows the
+    message (its absence is then a contract failure, not an assumption mismatch)."""
+
+    code: str = "/code"
+    message: str = "/message"
+    details: str = "/details"
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    message_documented: bool = False
+
+
+#: the envelope of a spec that names none: ``{code, message, details}`` at the top.
+GENERIC_ENVELOPE = ErrorEnvelope()
+#: the batch endpoint kinds the sandbox serves from the spec alone (``x-bulkbench-kind``).
+ENDPOINT_KINDS = ("bulk_create", "bulk_upsert")
+#: the counters a success may report (``x-bulkbench-counters``: kind → response field).
+COUNTER_KINDS = ("created", "updated", "skipped", "added")
 
 
 @dataclass(frozen=True)
@@ -129,6 +153,13 @@ class Endpoint:
     required_response_headers: tuple[str, ...]
     request_schema: Mapping[str, Any] = field(repr=False, compare=False)
     item_schema: Mapping[str, Any] | None = field(repr=False, compare=False)
+    #: ``x-bulkbench-counters``: the counters a success reports, kind → response field.
+    counters: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: ``x-bulkbench-success-fields``: response fields a success carries with a fixed value.
+    success_fields: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    #: ``x-bulkbench-kind`` (batch endpoints): what the endpoint does, ``bulk_create`` or
+    #: ``bulk_upsert`` (default: upsert when it has identity keys); None when not a batch.
+    kind: str | None = None
 
     @property
     def key(self) -> str:
@@ -162,13 +193,16 @@ class Provider:
     title: str
     spec_path: Path
     server_url: str
-    error_envelope: str
+    error_envelope: ErrorEnvelope
     rate_limit: RateLimit | None
     auth_schemes: tuple[AuthScheme, ...]
     endpoints: tuple[Endpoint, ...]
     #: the OpenAPI ``webhooks`` the provider sends, by event name, with ``$ref``s resolved.
     webhooks: Mapping[str, Mapping[str, Any]] = field(repr=False, compare=False)
     document: Mapping[str, Any] = field(repr=False, compare=False)
+    #: ``x-bulkbench-key-env``: the environment variable of the main key (default
+    #: ``<NAME>_API_KEY``); the provider config may name another.
+    key_env: str = ""
 
     def endpoint(self, name: str) -> Endpoint:
         for ep in self.endpoints:
@@ -193,7 +227,8 @@ class Catalog:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.providers)
-        raise CatalogError(SPECS_DIR, "", f"no provider {name!r} (known: {known})")
+        raise CatalogError(SPECS_DIR, "", f"no provider {name!r} (known: {known}; a spec of "
+                           "your own is added with --spec FILE)")
 
     def endpoint(self, key: str) -> Endpoint:
         """An endpoint by ``provider.name``."""
@@ -210,24 +245,35 @@ class Catalog:
 # --------------------------------------------------------------------------- loading
 
 
-def load_catalog(specs_dir: Path | str | None = None) -> Catalog:
-    """Load every ``*.yaml`` spec in ``specs_dir`` (default: the bundled specs)."""
+def load_catalog(specs_dir: Path | str | None = None,
+                 added: Sequence[Path | str] = ()) -> Catalog:
+    """Load every ``*.yaml`` spec in ``specs_dir`` (default: the bundled specs) and the
+    spec files ``added`` (after the folder's, by provider name)."""
     directory = Path(specs_dir) if specs_dir is not None else SPECS_DIR
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise CatalogError(directory, "", "no *.yaml spec files found")
-    providers = tuple(load_provider(f) for f in files)
-    names = [p.name for p in providers]
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise CatalogError(directory, "", f"provider named twice: {', '.join(sorted(dupes))}")
-    return Catalog(providers)
+    extra = [Path(f) for f in added if Path(f) not in files]
+    files += extra
+    providers = [load_provider(f) for f in files]
+    seen: dict[str, Path] = {}
+    for p in providers:
+        if p.name in seen:
+            raise CatalogError(p.spec_path, "/x-bulkbench-provider",
+                               f"provider {p.name!r} is named twice (also in {seen[p.name]})")
+        seen[p.name] = p.spec_path
+    bundled = providers[:len(providers) - len(extra)]
+    return Catalog((*bundled, *sorted(providers[len(bundled):], key=lambda p: p.name)))
 
 
 @cache
 def default_catalog() -> Catalog:
-    """The bundled specs, loaded once per process."""
-    return load_catalog()
+    """The bundled specs and the added ones (``--spec``, the config's ``specs``: the
+    ``BULKBENCH_SPECS`` environment variable, ``core/providers.py``), loaded once per
+    process (``use_specs`` loads them again)."""
+    from bulkbench.core.providers import added_specs
+
+    return load_catalog(added=added_specs())
 
 
 def load_provider(path: Path | str) -> Provider:
@@ -329,12 +375,12 @@ class _Reader:
     def provider(self) -> Provider:
         raw = self.raw
         name = self.get(raw, "x-bulkbench-provider", str, "")
-        envelope = self.get(raw, "x-bulkbench-error-envelope", str, "")
-        if envelope not in ERROR_ENVELOPES:
-            raise self.fail(
-                "/x-bulkbench-error-envelope",
-                f"{envelope!r} is not one of {', '.join(ERROR_ENVELOPES)}",
-            )
+        if not _NAME.match(name):
+            raise self.fail("/x-bulkbench-provider",
+                            f"{name!r}: expected a short name of lowercase letters, digits "
+                            "and underscores, starting with a letter")
+        envelope = self.error_envelope()
+        key_env = self.get(raw, "x-bulkbench-key-env", str, "", required=False)
         servers = self.get(raw, "servers", list, "")
         if not servers or not isinstance(servers[0], dict) or "url" not in servers[0]:
             raise self.fail("/servers", "needs at least one server with a url")
@@ -365,7 +411,39 @@ class _Reader:
             endpoints=tuple(endpoints),
             webhooks={k: resolve_refs(v, raw) for k, v in (raw.get("webhooks") or {}).items()},
             document=raw,
+            key_env=key_env or f"{name.upper()}_API_KEY",
         )
+
+    def error_envelope(self) -> ErrorEnvelope:
+        where = "/x-bulkbench-error-envelope"
+        if isinstance(self.raw.get("x-bulkbench-error-envelope"), str):
+            raise self.fail(where, "expected the JSON pointers of the error's parts, e.g. "
+                            "{code: /error/code, message: /error/message, details: '' } "
+                            "(specs/README.md)")
+        node = self.get(self.raw, "x-bulkbench-error-envelope", dict, "", required=False)
+        if node is None:
+            return GENERIC_ENVELOPE
+        known = {"code", "message", "details", "fixed", "message-documented"}
+        for key in node:
+            if key not in known:
+                raise self.fail(f"{where}/{key}",
+                                f"unknown key (known: {', '.join(sorted(known))})")
+        pointers = {}
+        for part in ("code", "message", "details"):
+            value = self.get(node, part, str, where, required=False)
+            value = "" if value is None else value
+            if value and not value.startswith("/"):
+                raise self.fail(f"{where}/{part}", f"{value!r} is not a JSON pointer ('' or /…)")
+            pointers[part] = value
+        if not pointers["code"] and not pointers["message"]:
+            raise self.fail(where, "an error needs a code or a message pointer")
+        fixed = self.get(node, "fixed", dict, where, required=False) or {}
+        for pointer in fixed:
+            if not str(pointer).startswith("/"):
+                raise self.fail(f"{where}/fixed", f"{pointer!r} is not a JSON pointer")
+        documented = self.get(node, "message-documented", bool, where, required=False)
+        return ErrorEnvelope(pointers["code"], pointers["message"], pointers["details"],
+                             dict(fixed), bool(documented))
 
     def rate_limit(self) -> RateLimit | None:
         node = self.get(self.raw, "x-bulkbench-rate-limit", dict, "", required=False)
@@ -495,6 +573,21 @@ class _Reader:
         max_body = self.get(op, "x-max-body-bytes", int, where, required=False)
         assumptions = tuple(dict.fromkeys(_collect_assumptions(resolve_refs(op, self.raw))))
         websocket = self.get(op, "x-bulkbench-websocket", dict, where, required=False)
+        counters = self.get(op, "x-bulkbench-counters", dict, where, required=False) or {}
+        for kind_name, counter in counters.items():
+            if kind_name not in COUNTER_KINDS or not isinstance(counter, str):
+                raise self.fail(f"{where}/x-bulkbench-counters/{kind_name}",
+                                f"expected one of {', '.join(COUNTER_KINDS)} naming a "
+                                "response field")
+        fixed = self.get(op, "x-bulkbench-success-fields", dict, where, required=False) or {}
+        kind = self.get(op, "x-bulkbench-kind", str, where, required=False)
+        if kind is not None and kind not in ENDPOINT_KINDS:
+            raise self.fail(f"{where}/x-bulkbench-kind",
+                            f"{kind!r} is not one of {', '.join(ENDPOINT_KINDS)}")
+        if kind is not None and batch_field is None:
+            raise self.fail(f"{where}/x-bulkbench-kind", "only a batch operation has a kind")
+        if kind is None and batch_field is not None:
+            kind = "bulk_upsert" if identity else "bulk_create"
         return Endpoint(
             provider=provider,
             name=name,
@@ -525,6 +618,9 @@ class _Reader:
             required_response_headers=required_headers,
             request_schema=body_schema,
             item_schema=item_schema,
+            counters=dict(counters),
+            success_fields=dict(fixed),
+            kind=kind,
         )
 
     def responses(

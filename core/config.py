@@ -3,7 +3,9 @@
 Nothing in it is needed for the embedded sandbox. For a real provider it gives the base
 URL, the *names* of the environment variables holding its keys (keys never sit in the
 file), the ids the multi-key checks need, and overrides of what the specs assume where
-the documentation is silent. ``bulkbench.example.toml`` at the repository root is the
+the documentation is silent. At the top of the file (before any table), ``specs = [FILE,
+…]`` or ``specs_dir = "FOLDER"`` add specs of the user's own to the bundled ones (paths
+relative to the file; ``bulkbench.core.providers``). ``bulkbench.example.toml`` is the
 documented example; ``load_config()`` reads it into :class:`ProviderConfig` objects and
 rejects unknown keys or wrong types with the file and the key named.
 """
@@ -24,21 +26,26 @@ from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
     "ASSUMPTION_KEYS",
-    "DEFAULT_KEY_ENV",
     "KEY_ROLES",
+    "SPEC_KEYS",
     "Config",
     "ConfigError",
     "ProviderConfig",
+    "default_key_env",
     "load_config",
     "redact",
 ]
 
-#: the environment variable holding each provider's main key when the config names none.
-DEFAULT_KEY_ENV = {
-    "leadlex": "LEADLEX_API_KEY",
-    "datananas": "DATANANAS_ACCESS_TOKEN",
-    "sociocs": "SOCIOCS_API_KEY",
-}
+#: the keys at the top of the file (not a provider's table): the specs it adds to the
+#: bundled ones (``bulkbench.core.providers.config_specs``), relative to the file.
+SPEC_KEYS: dict[str, type | tuple[type, ...]] = {"specs": (str, list), "specs_dir": str}
+
+
+def default_key_env(name: str, catalog: Catalog | None = None) -> str:
+    """The environment variable of ``name``'s main key when the config names none: the
+    spec's ``x-bulkbench-key-env``, else ``<NAME>_API_KEY``."""
+    known = {p.name: p for p in (catalog or default_catalog()).providers}
+    return known[name].key_env if name in known else f"{name.upper()}_API_KEY"
 
 #: the keys a provider may have: the main one, one without write permission, one of
 #: another workspace (for the 403 and workspace-isolation checks).
@@ -138,19 +145,37 @@ class Config:
 
     providers: Mapping[str, ProviderConfig]
     path: Path | None = None
+    #: the spec files the config adds (``specs``, ``specs_dir``), absolute.
+    specs: tuple[Path, ...] = ()
 
     def provider(self, name: str) -> ProviderConfig:
-        return self.providers.get(name) or ProviderConfig(
-            provider=name, key_env={"full": DEFAULT_KEY_ENV.get(name, f"{name.upper()}_API_KEY")}
-        )
+        return self.providers.get(name) or _defaults(name, default_key_env(name))
+
+
+def _defaults(name: str, key_env: str) -> ProviderConfig:
+    return ProviderConfig(provider=name, key_env={"full": key_env})
 
 
 def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Config:
-    """Read the TOML file at ``path`` (None: defaults only) against the catalog's providers."""
-    catalog = catalog or default_catalog()
-    known = {p.name for p in catalog.providers}
+    """Read the TOML file at ``path`` (None: defaults only) against the catalog's providers
+    (default: the bundled and added specs, with the ones the file names)."""
+    from bulkbench.core.providers import ProviderRegistryError, config_specs, spec_files
+
+    try:
+        specs = tuple(spec_files(config_specs(path)))
+    except ProviderRegistryError as exc:
+        raise ConfigError(f"{path}: specs: {exc}") from exc
+    if catalog is None:
+        if specs:
+            from bulkbench.core.catalog import load_catalog
+            from bulkbench.core.providers import added_specs
+
+            catalog = load_catalog(added=[*added_specs(), *specs])
+        else:
+            catalog = default_catalog()
+    known = {p.name: p for p in catalog.providers}
     if path is None:
-        return Config({name: Config({}).provider(name) for name in sorted(known)})
+        return Config({name: _defaults(name, p.key_env) for name, p in sorted(known.items())})
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -160,18 +185,22 @@ def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Conf
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     providers: dict[str, ProviderConfig] = {}
     for name, table in raw.items():
+        if name in SPEC_KEYS:
+            _check_types(path, "(top)", {name: table}, SPEC_KEYS)
+            continue
         if name not in known:
             raise ConfigError(
-                f"{path}: [{name}]: unknown provider (known: {', '.join(sorted(known))})"
+                f"{path}: [{name}]: unknown provider (known: {', '.join(sorted(known))}; "
+                "a spec of your own is added with specs = [FILE] at the top of the file)"
             )
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: {name}: expected a table")
-        providers[name] = _provider_config(path, name, table)
-    for name in known - providers.keys():
-        providers[name] = Config({}).provider(name)
+        providers[name] = _provider_config(path, name, table, known[name].key_env)
+    for name in known.keys() - providers.keys():
+        providers[name] = _defaults(name, known[name].key_env)
     for name, pconf in providers.items():
         _check_names(path, catalog, name, pconf.assumptions)
-    return Config(providers, path)
+    return Config(providers, path, specs)
 
 
 def _check_names(path: Path, catalog: Catalog, name: str, assumptions: Mapping[str, Any]
@@ -187,7 +216,8 @@ def _check_names(path: Path, catalog: Catalog, name: str, assumptions: Mapping[s
                               f"in the spec (known: {', '.join(sorted(names))})")
 
 
-def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> ProviderConfig:
+def _provider_config(path: Path, name: str, table: Mapping[str, Any],
+                     key_env_default: str) -> ProviderConfig:
     _check_types(path, name, table, _PROVIDER_KEYS)
     assumptions = table.get("assumptions", {})
     if not isinstance(assumptions, dict):
@@ -205,8 +235,7 @@ def _provider_config(path: Path, name: str, table: Mapping[str, Any]) -> Provide
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{path}: {name}.base_url: expected an http:// or https:// URL")
     key_env = {
-        "full": table.get("api_key_env", DEFAULT_KEY_ENV.get(name, f"{name.upper()}_API_KEY"))
-    }
+        "full": table.get("api_key_env", key_env_default)}
     if "read_only_key_env" in table:
         key_env["read_only"] = table["read_only_key_env"]
     if "other_workspace_key_env" in table:

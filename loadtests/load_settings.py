@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bulkbench.core.assumptions import ASSUMPTIONS, settle
 from bulkbench.core.catalog import Catalog, Endpoint, Provider, RateLimit
-from bulkbench.core.config import DEFAULT_KEY_ENV
+from bulkbench.core.config import default_key_env
 from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
@@ -271,8 +271,7 @@ class LoadSettings:
 
     @property
     def key_env(self) -> str:
-        return self.bb_key_env or DEFAULT_KEY_ENV.get(
-            self.bb_provider, f"{self.bb_provider.upper()}_API_KEY")
+        return self.bb_key_env or default_key_env(self.bb_provider)
 
     @property
     def allow_hosts(self) -> tuple[str, ...]:

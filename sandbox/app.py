@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bulkbench.core.catalog import Catalog, Provider, default_catalog
+from bulkbench.core.catalog import GENERIC_ENVELOPE, Catalog, Provider, default_catalog
 from bulkbench.sandbox.errors import GENERIC_CODES, SandboxHTTPError, render_error
 from bulkbench.sandbox.inspect import admin_app
 from bulkbench.sandbox.pipeline import endpoint_route, error_response
@@ -118,7 +118,7 @@ def create_app(settings: SandboxSettings | None = None, *, catalog: Catalog | No
         first = request.url.path.strip("/").split("/", 1)[0]
         provider = next((p for p in catalog.providers if p.name == first), None)
         if provider is None:
-            return render_error("leadlex", status, code, message, None, headers)
+            return render_error(GENERIC_ENVELOPE, status, code, message, None, headers)
         if status == 405 and sandbox.assumed(provider.name, "unsupported_method_status") == 404:
             # answered like an unknown path: no Allow (NOTES X5, unsupported_method_status)
             status, message = 404, "Not found"

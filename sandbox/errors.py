@@ -13,15 +13,19 @@ Handlers raise :class:`SandboxHTTPError`; the request pipeline catches it and ca
 :func:`render_error`. Codes are the generic names of ``GENERIC_CODES``; when a provider's
 spec documents other codes for that status on that endpoint, the documented one is used.
 
-An envelope is the provider's own (``leadlex``: ``{error: {code, message, details}}``,
-``datananas``: ``{reason, message}``, ``sociocs``: ``{status: error, errors: [{msg}]}``),
-or, when the sandbox serves other error pointers (the ``error_*_pointer`` assumptions,
-``sandbox/assumed.py``), the object those JSON pointers describe (:class:`ErrorPointers`):
-``/reason`` and ``/error_description`` give ``{"reason": code, "error_description": message}``.
+An envelope is the one the provider's spec describes (``x-bulkbench-error-envelope``: JSON
+pointers to the code, message and details, and fixed fields: LeadLex's
+``{error: {code, message, details}}``, Datananas' ``{reason, message}``, Sociocs'
+``{status: error, errors: [{msg}]}``; a spec that names none gets the generic
+``{code, message, details}``), or, when the sandbox serves other error pointers (the
+``error_*_pointer`` assumptions, ``sandbox/assumed.py``), the object those JSON pointers
+describe (:class:`ErrorPointers`): ``/reason`` and ``/error_description`` give
+``{"reason": code, "error_description": message}``. No provider's shape is written here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +33,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from bulkbench.core.catalog import ErrorEnvelope
 from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
@@ -110,54 +115,48 @@ def _put(body: dict[str, Any], pointer: str, value: Any) -> None:
             here = here[step]
 
 
-def pointer_body(pointers: ErrorPointers, code: str, message: str,
-                 details: Mapping[str, Any] | None, *, with_message: bool = True,
-                 with_code: bool = True) -> dict[str, Any]:
-    """The error body the pointers describe (a part whose pointer is '' is left out)."""
-    body: dict[str, Any] = {}
-    if pointers.code and with_code:
-        _put(body, pointers.code, code)
-    if pointers.message and with_message:
-        _put(body, pointers.message, message)
-    if pointers.details and details:
-        _put(body, pointers.details, dict(details))
-    return body
+def _detail_messages(details: Mapping[str, Any] | None) -> list[str]:
+    """The messages of ``details["errors"]`` (``path: message`` where a path is given)."""
+    messages = []
+    for item in (details or {}).get("errors", ()):
+        if isinstance(item, Mapping) and "message" in item:
+            where = item.get("path") or item.get("field") or ""
+            messages.append(f"{where}: {item['message']}" if where else str(item["message"]))
+    return messages
 
 
-def error_body(envelope: str, code: str, message: str,
+def error_body(envelope: ErrorEnvelope, code: str, message: str,
                details: Mapping[str, Any] | None = None, *, with_message: bool = True,
                with_code: bool = True, pointers: ErrorPointers | None = None
                ) -> dict[str, Any]:
-    """The JSON body of an error in ``envelope`` (``leadlex``, ``datananas``, ``sociocs``),
-    or in the shape ``pointers`` describe when given.
+    """The JSON body of an error in ``envelope`` (the spec's ``x-bulkbench-error-envelope``),
+    or in the shape ``pointers`` describe when given (then without the fixed fields).
 
-    ``with_message=False`` drops the message (the ``envelope_missing_message`` fault),
-    ``with_code=False`` the code (a fault's error without its reason).
+    A part whose pointer is '' is left out. A message kept in an array's first element
+    (``/errors/0/msg``) where the envelope has no details is followed by one element per
+    detail error (``/errors/1/msg`` …). ``with_message=False`` drops the message (the
+    ``error_envelope_missing_message`` fault), ``with_code=False`` the code (a fault's error
+    without its reason).
     """
     if pointers is not None:
-        return pointer_body(pointers, code, message, details, with_message=with_message,
-                            with_code=with_code)
-    if envelope == "datananas":
-        body: dict[str, Any] = {"reason": code} if with_code else {}
-        if with_message:
-            body["message"] = message
-        return body
-    if envelope == "sociocs":
-        msgs = [message] if with_message else []
-        for item in (details or {}).get("errors", ()) if with_message else ():
-            if isinstance(item, Mapping) and "message" in item:
-                where = item.get("path") or item.get("field") or ""
-                msgs.append(f"{where}: {item['message']}" if where else str(item["message"]))
-        return {"status": "error", "errors": [{"msg": m} for m in msgs] or [{}]}
-    inner: dict[str, Any] = {"code": code} if with_code else {}
-    if with_message:
-        inner["message"] = message
-    if details:
-        inner["details"] = dict(details)
-    return {"error": inner}
+        envelope = ErrorEnvelope(pointers.code, pointers.message, pointers.details)
+    body: dict[str, Any] = {}
+    for pointer, value in envelope.fixed.items():
+        _put(body, pointer, value)
+    if envelope.code and with_code:
+        _put(body, envelope.code, code)
+    if envelope.message and with_message:
+        _put(body, envelope.message, message)
+        in_array = re.fullmatch(r"(.*)/0(/.*)?", envelope.message)
+        if in_array is not None and not envelope.details and pointers is None:
+            for n, text in enumerate(_detail_messages(details), start=1):
+                _put(body, f"{in_array[1]}/{n}{in_array[2] or ''}", text)
+    if envelope.details and details:
+        _put(body, envelope.details, dict(details))
+    return body
 
 
-def render_error(envelope: str, status: int, code: str, message: str,
+def render_error(envelope: ErrorEnvelope, status: int, code: str, message: str,
                  details: Mapping[str, Any] | None = None,
                  headers: Mapping[str, str] | None = None, *, with_message: bool = True,
                  pointers: ErrorPointers | None = None) -> Response:

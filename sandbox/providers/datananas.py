@@ -280,7 +280,8 @@ async def bulk_create(call: Call) -> Any:
         if exc.status != 402:
             raise
         if call.fault("datananas_402_without_reason"):
-            return call.reply(error_body(PROVIDER, exc.code, exc.message, with_code=False,
+            return call.reply(error_body(call.provider.error_envelope, exc.code, exc.message,
+                                         with_code=False,
                                          pointers=call.sandbox.error_pointers(PROVIDER)), 402)
         if call.fault("datananas_402_undocumented_reason"):
             raise SandboxHTTPError(402, "quota_exceeded", exc.message) from None

@@ -219,11 +219,24 @@ def test_batch_field_must_exist(spec_copy):
         load_provider(spec)
 
 
-def test_unknown_envelope_refused(spec_copy):
+def test_envelope_is_pointers_not_a_name(spec_copy):
+    """The envelope is the spec's JSON pointers: a name (the old closed list) is refused
+    with the form to write, a pointer without its slash is named."""
     spec = spec_copy / "datananas.yaml"
     _edit(spec, lambda d: d.update({"x-bulkbench-error-envelope": "soap"}))
-    with pytest.raises(CatalogError, match=r"x-bulkbench-error-envelope.*'soap'"):
-        load_provider(spec)
+    with pytest.raises(CatalogError, match=r"x-bulkbench-error-envelope.*JSON pointers"):
+        load_catalog(spec_copy)
+    _edit(spec, lambda d: d.update({"x-bulkbench-error-envelope": {"code": "reason"}}))
+    with pytest.raises(CatalogError, match=r"x-bulkbench-error-envelope/code.*'reason'"):
+        load_catalog(spec_copy)
+
+
+def test_a_spec_without_envelope_gets_the_generic_one(spec_copy):
+    spec = spec_copy / "datananas.yaml"
+    _edit(spec, lambda d: d.pop("x-bulkbench-error-envelope"))
+    envelope = load_catalog(spec_copy).provider("datananas").error_envelope
+    assert (envelope.code, envelope.message, envelope.details) == ("/code", "/message",
+                                                                   "/details")
 
 
 def test_empty_folder_refused(tmp_path):

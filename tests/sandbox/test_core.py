@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bulkbench.core.catalog import default_catalog
+from bulkbench.contract.error_bodies import resolve
+from bulkbench.core.catalog import GENERIC_ENVELOPE, default_catalog
 from bulkbench.sandbox import faults
 from bulkbench.sandbox.app import create_app, sandbox_of
 from bulkbench.sandbox.auth import credential_from_headers, provider_scopes
@@ -66,14 +67,20 @@ def test_fault_registry_refuses_duplicates_and_unknown_names() -> None:
 
 
 def test_error_envelopes() -> None:
-    assert error_body("leadlex", "not_found", "gone", {"a": 1}) == {
+    """Each bundled spec's envelope (x-bulkbench-error-envelope) renders its own shape; a
+    spec that names none gets the generic one."""
+    leadlex, datananas, sociocs = (CATALOG.provider(n).error_envelope
+                                   for n in ("leadlex", "datananas", "sociocs"))
+    assert error_body(leadlex, "not_found", "gone", {"a": 1}) == {
         "error": {"code": "not_found", "message": "gone", "details": {"a": 1}}}
-    assert error_body("datananas", "unauthorized", "no") == {"reason": "unauthorized",
-                                                              "message": "no"}
-    body = error_body("sociocs", "validation_error", "bad",
+    assert error_body(datananas, "unauthorized", "no") == {"reason": "unauthorized",
+                                                            "message": "no"}
+    body = error_body(sociocs, "validation_error", "bad",
                       {"errors": [{"path": "/records/0", "message": "x"}]})
     assert body == {"status": "error", "errors": [{"msg": "bad"}, {"msg": "/records/0: x"}]}
-    assert error_body("leadlex", "x", "m", with_message=False) == {"error": {"code": "x"}}
+    assert error_body(leadlex, "x", "m", with_message=False) == {"error": {"code": "x"}}
+    assert error_body(GENERIC_ENVELOPE, "x", "m", {"a": 1}) == {
+        "code": "x", "message": "m", "details": {"a": 1}}
 
 
 def test_fixed_window_limiter() -> None:
@@ -183,12 +190,10 @@ def _codes(provider_name: str) -> set[str]:
 
 def _code_of(provider_name: str, body: dict[str, object]) -> object:
     envelope = CATALOG.provider(provider_name).error_envelope
-    if envelope == "sociocs":
-        assert body["status"] == "error" and body["errors"]
-        return None
-    inner = body["error"] if envelope == "leadlex" else body
-    assert isinstance(inner, dict) and inner["message"]
-    return inner["code" if envelope == "leadlex" else "reason"]
+    for pointer, value in envelope.fixed.items():
+        assert resolve(body, pointer) == value, body
+    assert isinstance(resolve(body, envelope.message), str), body
+    return resolve(body, envelope.code) if envelope.code else None
 
 
 @pytest.mark.anyio

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from bulkbench.contract.error_bodies import MISSING, resolve
 from bulkbench.core.catalog import Endpoint, Provider, default_catalog
 from bulkbench.sandbox.app import create_app, sandbox_of
 from bulkbench.sandbox.runtime import Sandbox
@@ -68,20 +69,21 @@ def served() -> list[str]:
 
 
 def assert_envelope(provider: Provider, response: httpx.Response) -> None:
+    """The error body is in the spec's envelope: its code and message where the pointers
+    say, its fixed fields, details an object."""
     body = response.json()
-    if provider.error_envelope == "leadlex":
-        assert set(body) == {"error"}, body
-        error = body["error"]
-        assert isinstance(error["code"], str) and error["code"], body
-        assert isinstance(error["message"], str) and error["message"], body
-        assert set(error) <= {"code", "message", "details"}, body
-        assert isinstance(error.get("details", {}), dict), body
-    elif provider.error_envelope == "datananas":
-        assert isinstance(body.get("reason"), str) and body["reason"], body
-        assert isinstance(body.get("message"), str), body
-    else:
-        assert body.get("status") == "error", body
-        assert body["errors"] and all(isinstance(e.get("msg"), str) for e in body["errors"]), body
+    envelope = provider.error_envelope
+    for pointer, value in envelope.fixed.items():
+        assert resolve(body, pointer) == value, body
+    if envelope.code:
+        code = resolve(body, envelope.code)
+        assert isinstance(code, str) and code, body
+    if envelope.message:
+        message = resolve(body, envelope.message)
+        assert isinstance(message, str) and message, body
+    if envelope.details:
+        details = resolve(body, envelope.details)
+        assert details is MISSING or isinstance(details, dict), body
 
 
 _json = st.recursive(

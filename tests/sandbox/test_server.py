@@ -20,6 +20,7 @@ import httpx
 import orjson
 import pytest
 
+from bulkbench.contract.error_bodies import resolve
 from bulkbench.core.catalog import default_catalog
 from bulkbench.sandbox.faults import FAULTS
 from bulkbench.sandbox.process import SandboxProcess, start_sandbox
@@ -120,12 +121,12 @@ def test_401_in_each_providers_envelope(server: SandboxProcess, provider: str) -
     r = httpx.post(url, json={ep.batch_field: []})
     assert r.status_code == 401
     body = r.json()
-    if prov.error_envelope == "leadlex":
-        assert body["error"]["code"] in ep.error_codes(401) and body["error"]["message"]
-    elif prov.error_envelope == "datananas":
-        assert body["reason"] in ep.error_codes(401) and body["message"]
-    else:
-        assert body["status"] == "error" and body["errors"][0]["msg"]
+    envelope = prov.error_envelope
+    if envelope.code:
+        assert resolve(body, envelope.code) in ep.error_codes(401), body
+    assert isinstance(resolve(body, envelope.message), str), body
+    for pointer, value in envelope.fixed.items():
+        assert resolve(body, pointer) == value, body
     assert r.headers["x-request-id"]
 
 
