@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bulkbench.commands.help_values import ValuesInHelp
 from bulkbench.core.catalog import Catalog, Endpoint, load_catalog
+from bulkbench.orchestration.display import make_console
 
 
 def endpoint_summary(ep: Endpoint) -> dict[str, Any]:
@@ -74,7 +76,9 @@ def _errors(ep: Endpoint) -> str:
 
 def render_table(catalog: Catalog, console: Console, documented_only: bool) -> None:
     table = Table(title="bulkbench catalog", show_lines=True)
-    for column in ("endpoint", "method path", "limits", "identity", "auth", "errors"):
+    # the endpoint's key is never cut nor folded: it is what other commands take
+    table.add_column("endpoint", no_wrap=True)
+    for column in ("method path", "limits", "identity", "auth", "errors"):
         table.add_column(column)
     for ep in catalog.endpoints(documented_only=documented_only):
         # plain text cells: specs may come from the user's folder (--specs)
@@ -90,15 +94,24 @@ def render_table(catalog: Catalog, console: Console, documented_only: bool) -> N
     console.print(table)
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench catalog                       # a table; whole names when piped (no wrapping)
+  bulkbench catalog --json | jq '.endpoints[] | {key, max_batch}'
+  bulkbench catalog --documented-only
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("catalog")
+    @app.command("catalog", cls=ValuesInHelp, epilog=_EPILOG)
     def catalog(
         as_json: Annotated[
             bool, typer.Option("--json", help="Print JSON instead of a table.")
         ] = False,
         specs: Annotated[
             Path | None,
-            typer.Option(help="A folder of OpenAPI specs to read instead of the bundled ones."),
+            typer.Option("--specs", metavar="DIR",
+                         help="A folder of OpenAPI specs to read instead of the bundled ones."),
         ] = None,
         documented_only: Annotated[
             bool,
@@ -111,5 +124,5 @@ def register(app: typer.Typer) -> None:
             eps = [endpoint_summary(ep) for ep in cat.endpoints(documented_only=documented_only)]
             typer.echo(orjson.dumps({"endpoints": eps}, option=orjson.OPT_INDENT_2).decode())
         else:
-            render_table(cat, Console(), documented_only)
+            render_table(cat, make_console(), documented_only)
         return 0

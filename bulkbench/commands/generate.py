@@ -17,6 +17,7 @@ from typing import Annotated, BinaryIO
 
 import typer
 
+from bulkbench.commands.help_values import ValuesInHelp, completer
 from bulkbench.core.catalog import Catalog, default_catalog, load_catalog
 from bulkbench.core.errors import UsageError
 
@@ -65,15 +66,26 @@ def _setup_note(case_name: str, setup_text: str) -> None:
     typer.echo(f"note: {case_name} needs, before the request: {setup_text}", err=True)
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench generate -e leadlex.bulk_create -n 500 -o batch.json
+  bulkbench generate -e sociocs.bulk_upsert -n 100000 -f ndjson | head
+  bulkbench generate --list-cases -e leadlex.import_contacts
+  bulkbench generate -e leadlex.add_to_list --case already_in_list -o body.json
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("generate")
+    @app.command("generate", cls=ValuesInHelp, epilog=_EPILOG)
     def generate(
         endpoint: Annotated[
             str | None,
             typer.Option(
                 "--endpoint",
                 "-e",
-                help="The endpoint, as provider.name (see `bulkbench catalog`).",
+                metavar="ENDPOINT",
+                autocompletion=completer("endpoints"),
+                help="The endpoint, as provider.name: {endpoints}.",
             ),
         ] = None,
         size: Annotated[
@@ -81,6 +93,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--size",
                 "-n",
+                metavar="N",
                 help="Items in the batch (limits are not enforced: go past them).",
             ),
         ] = None,
@@ -89,7 +102,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--case",
                 "-c",
-                help="An edge case, by full name or by its name within --endpoint.",
+                metavar="NAME",
+                help="An edge case, by full name or by its name within --endpoint "
+                "(--list-cases lists them).",
             ),
         ] = None,
         fmt: Annotated[
@@ -97,14 +112,18 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--format",
                 "-f",
+                metavar="FORMAT",
+                autocompletion=completer("formats"),
                 help="json (the request body), ndjson (items, one a line) or csv.",
             ),
         ] = "json",
-        seed: Annotated[int, typer.Option("--seed", "-s", help="Same seed, same bytes.")] = 0,
+        seed: Annotated[int, typer.Option(
+            "--seed", "-s", metavar="N", help="Same seed, same bytes.")] = 0,
         run_tag: Annotated[
             int | None,
             typer.Option(
                 "--run-tag",
+                metavar="NNN",
                 help="Three digits (100-999) that keep this run's contacts apart "
                 "from another's; default: derived from the seed.",
             ),
@@ -112,8 +131,9 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None,
             typer.Option(
-                "--output",
+                "--out",
                 "-o",
+                metavar="FILE",
                 help="Write here instead of stdout.",
             ),
         ] = None,
@@ -127,6 +147,8 @@ def register(app: typer.Typer) -> None:
         specs: Annotated[
             Path | None,
             typer.Option(
+                "--specs",
+                metavar="DIR",
                 help="A folder of OpenAPI specs to read instead of the bundled ones.",
             ),
         ] = None,
@@ -134,6 +156,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--config",
+                metavar="FILE",
                 help="A provider config: --list-cases gives each expected outcome as its "
                 "[provider.assumptions] settle the docs' open points.",
             ),

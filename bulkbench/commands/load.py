@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bulkbench.commands.help_values import ValuesInHelp, completer
 from bulkbench.core.assumptions import ASSUMPTIONS, settle
 from bulkbench.core.catalog import default_catalog
 from bulkbench.core.config import load_config
@@ -61,6 +62,7 @@ from bulkbench.loadtests.load_settings import (
 )
 from bulkbench.loadtests.locust_processes import LocustRun, run_locust
 from bulkbench.loadtests.sla_thresholds import Verdict, evaluate, failed, load_sla, thresholds_for
+from bulkbench.orchestration.display import make_console
 from bulkbench.reports.load_views import fmt
 
 __all__ = ["LoadRequest", "LoadRunFailed", "register", "run_load"]
@@ -137,7 +139,7 @@ def _shape(req: LoadRequest) -> tuple[int, float]:
 
 def run_load(req: LoadRequest, console: Console | None = None) -> int:
     """Run one load scenario; returns the exit code (0, or 1 when the SLA fails)."""
-    console = console or Console()
+    console = console or make_console()
     catalog = default_catalog()
     provider = catalog.provider(req.provider)
     if req.scenario not in SCENARIOS:
@@ -394,38 +396,81 @@ def _print_verdicts(verdicts: list[Verdict], console: Console) -> None:
     console.print(table)
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench load -p sociocs --scenario steady --duration 10s
+  bulkbench load -p leadlex --scenario sweep --users 4 --option sweep-sizes=1,50,500
+  bulkbench load -p datananas --scenario websocket --rate 20 --duration 30s -o runs/ws
+  bulkbench load -p leadlex --scenario rate_limit --sandbox-rate-limit 20/2
+
+Scenarios: {scenarios}.
+
+Locustfile options (--option NAME=VALUE, see loadtests/README.md): {load_options}.
+
+Sandbox faults (--sandbox-fault NAME; `bulkbench serve --list-faults` says what each does):
+{faults}.
+"""
+
+
+def _out_not_an_option(out: Path | None) -> None:
+    """``-o`` is ``--out`` (it passed a locustfile option before): ``-o sweep-sizes=1,50``
+    is refused rather than taken for a folder's name."""
+    if out is None:
+        return
+    name, sep, _ = str(out).partition("=")
+    if sep and name.removeprefix("bb-") in {spec.name for spec in OPTIONS}:
+        raise LoadError(f"-o {out}: -o is --out, the run folder; pass a locustfile option "
+                        f"with --option {out}")
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("load")
+    @app.command("load", cls=ValuesInHelp, epilog=_EPILOG)
     def load(
-        provider: Annotated[str, typer.Option(help="Provider of the catalog.")],
+        provider: Annotated[str, typer.Option(
+            "--provider", "-p", metavar="PROVIDER", autocompletion=completer("providers"),
+            help="A provider of the catalog: {providers}.")],
         scenario: Annotated[str, typer.Option(
-            help=f"One of: {', '.join(SCENARIOS)}.")] = "steady",
+            "--scenario", metavar="SCENARIO", autocompletion=completer("scenarios"),
+            help="One of: {scenarios}.")] = "steady",
         endpoint: Annotated[str, typer.Option(
-            help="Endpoint name (default: the scenario's).")] = "",
+            "--endpoint", "-e", metavar="NAME", help="Endpoint name, e.g. bulk_create "
+            "(default: the scenario's; see `bulkbench catalog`).")] = "",
         users: Annotated[int | None, typer.Option(
-            help="Closed model: concurrent users (default 1).")] = None,
+            "--users", metavar="N", help="Closed model: concurrent users (default 1).")] = None,
         rate: Annotated[float | None, typer.Option(
+            "--rate", metavar="PER_S",
             help="Open model: requests/s for the whole run, at fixed intended times.")] = None,
-        duration: Annotated[str, typer.Option(help="e.g. 30s, 2m.")] = "60s",
+        duration: Annotated[str, typer.Option(
+            "--duration", metavar="TIME", help="e.g. 30s, 2m.")] = "60s",
         batch_size: Annotated[int, typer.Option(
-            "--batch-size", help="Items per request (default: the endpoint's maximum).")] = 0,
+            "--batch-size", metavar="N",
+            help="Items per request (default: the endpoint's maximum).")] = 0,
         workers: Annotated[int, typer.Option(
+            "--workers", metavar="N",
             help="Locust worker processes on loopback (0: one process).")] = 0,
         base_url: Annotated[str | None, typer.Option(
-            "--base-url", help="The provider's base URL (default: start the sandbox).")] = None,
-        config: Annotated[Path | None, typer.Option(help="Provider config (TOML).")] = None,
+            "--base-url", metavar="URL",
+            help="The provider's base URL (default: start the sandbox).")] = None,
+        config: Annotated[Path | None, typer.Option(
+            "--config", metavar="FILE", help="Provider config (TOML).")] = None,
         out: Annotated[Path | None, typer.Option(
-            help="Run folder (default reports/runs/<UTC timestamp>).")] = None,
-        sla: Annotated[Path | None, typer.Option(help="SLA thresholds (TOML).")] = None,
+            "--out", "-o", metavar="DIR",
+            help="Run folder (default reports/runs/<UTC timestamp>); the files go to "
+                 "DIR/load/<provider>-<scenario>/.")] = None,
+        sla: Annotated[Path | None, typer.Option(
+            "--sla", metavar="FILE", help="SLA thresholds (TOML).")] = None,
         allow_host: Annotated[list[str] | None, typer.Option(
-            "--allow-host", help="A non-loopback host load may target (repeatable).")] = None,
-        seed: Annotated[int, typer.Option(help="Seed of the generated contacts.")] = 0,
+            "--allow-host", metavar="HOST",
+            help="A non-loopback host load may target (repeatable).")] = None,
+        seed: Annotated[int, typer.Option(
+            "--seed", "-s", metavar="N", help="Seed of the generated contacts.")] = 0,
         max_in_flight: Annotated[int, typer.Option(
-            "--max-in-flight", help="Open model: requests in flight per process.")] = 1000,
+            "--max-in-flight", metavar="N",
+            help="Open model: requests in flight per process.")] = 1000,
         option: Annotated[list[str] | None, typer.Option(
-            "--option", "-o", metavar="NAME=VALUE",
-            help="Any other locustfile option (e.g. sweep-sizes=1,50, "
-                 "probe-compare-seconds=4).")] = None,
+            "--option", metavar="NAME=VALUE", autocompletion=completer("load_options"),
+            help="Any other locustfile option (repeatable; e.g. sweep-sizes=1,50, "
+                 "probe-compare-seconds=4; the names are listed below).")] = None,
         sandbox_rate_limit: Annotated[str | None, typer.Option(
             "--sandbox-rate-limit", metavar="N/SECONDS",
             help="Sandbox only: its rate limit (the rate_limit scenario defaults to the "
@@ -433,10 +478,11 @@ def register(app: typer.Typer) -> None:
         sandbox_latency: Annotated[float, typer.Option(
             "--sandbox-latency", metavar="MS", help="Sandbox only: added latency.")] = 0.0,
         sandbox_fault: Annotated[list[str] | None, typer.Option(
-            "--sandbox-fault", metavar="NAME", help="Sandbox only: a fault (repeatable).")
-        ] = None,
+            "--sandbox-fault", metavar="NAME", autocompletion=completer("faults"),
+            help="Sandbox only: a fault (repeatable; listed below).")] = None,
     ) -> int:
         """Run a locust load scenario and check it against an SLA."""
+        _out_not_an_option(out)
         return run_load(LoadRequest(
             provider=provider, scenario=scenario, endpoint=endpoint, users=users, rate=rate,
             duration=duration, batch_size=batch_size, workers=workers, base_url=base_url,

@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bulkbench.commands.help_values import ValuesInHelp
 from bulkbench.core.errors import UsageError
-from bulkbench.orchestration.display import print_summary
+from bulkbench.orchestration.display import make_console, print_summary
 from bulkbench.reports.compare import Comparison, MetricChange, compare_runs
 from bulkbench.reports.load_views import fmt
 from bulkbench.reports.render import render_run
@@ -98,26 +99,35 @@ def print_comparison(cmp: Comparison, console: Console) -> None:
         console.print(Text(f"no regression beyond {cmp.threshold:.0%}{thin}", "bold green"))
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench report reports/runs/20250101T050000Z       # render again; exit with its verdict
+  bulkbench report --compare ci/baseline-summary.json bulkbench-run
+  bulkbench report --compare RUN_A RUN_B --threshold 0.3 --json
+"""
+
 
 def register(app: typer.Typer) -> None:
-    @app.command("report")
+    @app.command("report", cls=ValuesInHelp, epilog=_EPILOG)
     def report(
         run_dir: Annotated[Path | None, typer.Argument(
+            metavar="RUN_DIR",
             help="The run folder to render (reports/runs/<UTC timestamp>).")] = None,
         compare: Annotated[tuple[Path, Path] | None, typer.Option(
             "--compare", metavar="RUN_A RUN_B",
             help="Compare two runs (folders or summary.json files) instead.")] = None,
         threshold: Annotated[float, typer.Option(
+            "--threshold", metavar="FRACTION",
             help="--compare: a change beyond this fraction is a regression (0.2 = 20%).")
         ] = 0.2,
         latency_floor_ms: Annotated[float, typer.Option(
-            "--latency-floor-ms",
+            "--latency-floor-ms", metavar="MS",
             help="--compare: a latency must also grow by more than this to regress.")] = 5.0,
         as_json: Annotated[bool, typer.Option(
             "--json", help="--compare: print the comparison as JSON.")] = False,
     ) -> int:
         """Render a run folder again, or compare two runs (exit 1 on a regression)."""
-        console = Console()
+        console = make_console()
         if compare is not None:
             if run_dir is not None:
                 raise UsageError("give RUN_DIR or --compare RUN_A RUN_B, not both")

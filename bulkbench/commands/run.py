@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-from bulkbench.orchestration.display import print_summary
+from bulkbench.commands.help_values import ValuesInHelp, completer
+from bulkbench.orchestration.display import make_console, print_summary
 from bulkbench.orchestration.pipeline import (
     MAX_REPEAT,
     STAGES,
@@ -30,7 +30,6 @@ from bulkbench.orchestration.pipeline import (
     RunResult,
     run_pipeline,
 )
-from bulkbench.orchestration.profiles import PROFILES
 
 __all__ = ["exit_code", "register"]
 
@@ -42,38 +41,58 @@ def exit_code(result: RunResult) -> int:
     return result.rendered.verdict.exit_code
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench run                                   # quick profile, every provider, the sandbox
+  bulkbench run --provider sociocs --skip contract -o runs/sociocs
+  bulkbench run --profile full --sla loadtests/sla.example.toml
+  bulkbench run --provider leadlex --base-url https://api.leadlex.example --config my.toml
+
+Sandbox faults (--sandbox-fault NAME; `bulkbench serve --list-faults` says what each does):
+{faults}.
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("run")
+    @app.command("run", cls=ValuesInHelp, epilog=_EPILOG)
     def run(
         provider: Annotated[str, typer.Option(
-            help="all, or one provider of the catalog (leadlex, datananas, sociocs).")] = "all",
+            "--provider", "-p", metavar="PROVIDER",
+            autocompletion=completer("providers", "all"),
+            help="all, or one provider of the catalog: {providers}.")] = "all",
         base_url: Annotated[str | None, typer.Option(
-            "--base-url", help="One provider's base URL (default: the config's, else the "
-            "embedded sandbox).")] = None,
+            "--base-url", metavar="URL", help="One provider's base URL (default: the "
+            "config's, else the embedded sandbox).")] = None,
         api_key: Annotated[str | None, typer.Option(
-            "--api-key", help="One provider's key (prefer its environment variable, e.g. "
-            "LEADLEX_API_KEY: a command line is visible to other users).")] = None,
+            "--api-key", metavar="KEY", help="One provider's key (prefer its environment "
+            "variable, e.g. LEADLEX_API_KEY: a command line is visible to other users).")
+        ] = None,
         config: Annotated[Path | None, typer.Option(
+            "--config", metavar="FILE",
             help="Provider config (TOML), see bulkbench.example.toml.")] = None,
         profile: Annotated[str, typer.Option(
-            help=f"{' or '.join(PROFILES)}: quick takes 2-3 minutes against the sandbox.")
+            "--profile", metavar="PROFILE", autocompletion=completer("profiles"),
+            help="One of: {profiles} (quick takes 2-3 minutes against the sandbox).")
         ] = "quick",
         sla: Annotated[Path | None, typer.Option(
+            "--sla", metavar="FILE",
             help="SLA thresholds (TOML), see loadtests/sla.example.toml.")] = None,
         out: Annotated[Path | None, typer.Option(
+            "--out", "-o", metavar="DIR",
             help="Run folder (default reports/runs/<UTC timestamp>); must be new or empty.")
         ] = None,
         skip: Annotated[list[str] | None, typer.Option(
-            "--skip", metavar="STAGE", help=f"Leave a stage out: {', '.join(STAGES)} "
-            "(repeatable).")] = None,
+            "--skip", metavar="STAGE", autocompletion=completer("stages"),
+            help=f"Leave a stage out: {', '.join(STAGES)} (repeatable).")] = None,
         allow_host: Annotated[list[str] | None, typer.Option(
             "--allow-host", metavar="HOST", help="A non-loopback host the load steps may "
             "target (repeatable; rate and duration are then capped).")] = None,
-        seed: Annotated[int, typer.Option(help="Seed of every generated batch.")] = 0,
+        seed: Annotated[int, typer.Option(
+            "--seed", "-s", metavar="N", help="Seed of every generated batch.")] = 0,
         sandbox_fault: Annotated[list[str] | None, typer.Option(
-            "--sandbox-fault", metavar="NAME", help="Sandbox only: switch on a provider "
-            "defect, to see what a broken provider looks like (see `bulkbench serve "
-            "--list-faults`; repeatable).")] = None,
+            "--sandbox-fault", metavar="NAME", autocompletion=completer("faults"),
+            help="Sandbox only: switch on a provider defect, to see what a broken provider "
+            "looks like (repeatable; the faults are listed below).")] = None,
         strict: Annotated[bool, typer.Option(
             "--strict", help="Fail on assumption mismatches too (a provider deciding an open "
             "point of the docs otherwise than the spec and the config say).")] = False,
@@ -83,7 +102,7 @@ def register(app: typer.Typer) -> None:
             "`bulkbench report --compare` can tell a change from noise.")] = 1,
     ) -> int:
         """Run the whole job: contract suite, short load runs, report; exit 0 when all pass."""
-        console = Console()
+        console = make_console()
         result = run_pipeline(RunRequest(
             provider=provider, base_url=base_url, api_key=api_key, config=config,
             profile=profile, sla=sla, out=out, skip=list(skip or []),

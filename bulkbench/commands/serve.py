@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bulkbench.commands.help_values import ValuesInHelp, completer
 from bulkbench.core.config import redact
 
 
@@ -41,29 +42,51 @@ def _announce(path: Path, info: dict[str, Any]) -> None:
     typer.echo("stop with Ctrl-C")
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench serve --port 8080 --seed 1          # same seed, same keys and list ids
+  bulkbench serve --fault leadlex_bulk_created_off_by_one --rate-limit 120/60
+  bulkbench serve --variant alt                 # the other reading of the docs' open points
+  bulkbench serve --list-faults
+
+Faults (--fault NAME; --list-faults says what each does): {faults}.
+
+Variants (--variant NAME): {variants}.
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("serve")
+    @app.command("serve", cls=ValuesInHelp, epilog=_EPILOG)
     def serve(
-        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port (0: a free port).")] = 0,
+        host: Annotated[str, typer.Option(
+            "--host", metavar="HOST", help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(
+            "--port", metavar="PORT", help="Port (0: a free port).")] = 0,
         data: Annotated[Path | None, typer.Option(
+            "--data", metavar="DIR",
             help="Data folder (SQLite, sandbox.json); default: a fresh temporary folder.")] = None,
         rate_limit: Annotated[str | None, typer.Option(
             "--rate-limit", metavar="N/SECONDS",
             help="Per-key fixed window, e.g. 120/60 (default: off).")] = None,
         latency: Annotated[float, typer.Option(
-            metavar="MS", help="Fixed delay added to every request, in milliseconds.")] = 0.0,
+            "--latency", metavar="MS",
+            help="Fixed delay added to every request, in milliseconds.")] = 0.0,
         seed: Annotated[int | None, typer.Option(
+            "--seed", "-s", metavar="N",
             help="Seed for the generated keys and list ids (same seed, same keys).")] = None,
         fault: Annotated[list[str] | None, typer.Option(
-            "--fault", metavar="NAME", help="Switch on a provider defect (repeatable).")] = None,
+            "--fault", metavar="NAME", autocompletion=completer("faults"),
+            help="Switch on a provider defect (repeatable; the faults are listed below).")
+        ] = None,
         list_faults: Annotated[bool, typer.Option(
             "--list-faults", help="List the faults, one line each, and exit.")] = False,
         webhook_url: Annotated[str | None, typer.Option(
-            "--webhook-url", help="Where the LeadLex import.completed webhook is sent.")] = None,
+            "--webhook-url", metavar="URL",
+            help="Where the LeadLex import.completed webhook is sent.")] = None,
         webhook_secret: Annotated[str | None, typer.Option(
             # envvar: sandbox.settings.WEBHOOK_SECRET_ENV (not imported here: startup time)
-            "--webhook-secret", envvar="BULKBENCH_SANDBOX_WEBHOOK_SECRET", show_default=False,
+            "--webhook-secret", metavar="SECRET", envvar="BULKBENCH_SANDBOX_WEBHOOK_SECRET",
+            show_default=False,
             help="HMAC secret of the webhook signature (default: a generated one, kept in "
                  "the data folder and written to sandbox.json).")] = None,
         webhook_max_attempts: Annotated[int, typer.Option(
@@ -73,9 +96,10 @@ def register(app: typer.Typer) -> None:
             "--option", metavar="KEY=VALUE",
             help="A provider-specific setting, e.g. total_quota=100 (repeatable).")] = None,
         log_level: Annotated[str, typer.Option(
-            "--log-level", help="debug, info, warning or error.")] = "warning",
+            "--log-level", metavar="LEVEL", help="debug, info, warning or error.",
+            autocompletion=lambda: ["debug", "info", "warning", "error"])] = "warning",
         variant: Annotated[str | None, typer.Option(
-            "--variant", metavar="NAME",
+            "--variant", metavar="NAME", autocompletion=completer("variants"),
             help="Serve a shipped variant's readings of what the documentation leaves open "
                  "(sandbox/variants/NAME.toml; `alt` takes the other reasonable reading "
                  "everywhere).")] = None,

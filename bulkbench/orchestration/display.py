@@ -1,9 +1,11 @@
 """What a person sees while a run works, and the table at its end.
 
 On a terminal: one line per step (waiting, running with a spinner and the load stage's
-live progress line, done), redrawn in place. Elsewhere (CI logs): a line when a step
-starts and ends, and the live progress line every 15 seconds. The final table has one row
-per provider (from the rendered report, so it says exactly what the report says).
+live progress line, done), redrawn in place. Elsewhere (CI logs, a pipe): a line when a
+step starts and ends, and the live progress line every 15 seconds, each event one line
+whatever its length (:func:`make_console`: output that is not a terminal is never wrapped
+at a width). The final table has one row per provider (from the rendered report, so it
+says exactly what the report says).
 """
 
 from __future__ import annotations
@@ -24,7 +26,20 @@ from bulkbench.reports.load_views import fmt
 from bulkbench.reports.overview import overview_row
 from bulkbench.reports.render import Rendered, provider_events
 
-__all__ = ["RunDisplay", "print_summary"]
+__all__ = ["UNWRAPPED_WIDTH", "RunDisplay", "make_console", "print_summary"]
+
+#: the width of a console that is not a terminal: wide enough that no line, table row or
+#: name is ever wrapped or cut (a pipe or a CI log has no width of its own).
+UNWRAPPED_WIDTH = 4000
+
+
+def make_console(*, stderr: bool = False, highlight: bool = True) -> Console:
+    """The console the commands print to: a terminal's own width, else never wrapped (one
+    line per event, whole names in tables), whatever ``COLUMNS`` says."""
+    console = Console(stderr=stderr, highlight=highlight)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=highlight, width=UNWRAPPED_WIDTH)
+    return console
 
 _ICONS = {"pending": Text("·", "dim"), "done": Text("✔", "green"), "error": Text("✘", "red"),
           "interrupted": Text("■", "yellow"), "not_run": Text("-", "dim"),

@@ -95,7 +95,7 @@ def test_a_target_that_stops_answering_stops_the_run_which_exits_1(tmp_path, mon
                                                                    capsys):
     with loopback_server(_dies_after_two) as server:
         code, out = _load(tmp_path, server.url("/leadlex"), monkeypatch, "--users", "2",
-                          "--duration", "20s", "-o", "max-rate=200")
+                          "--duration", "20s", "--option", "max-rate=200")
         received = server.requests
     printed = capsys.readouterr().out
     assert code == 1, printed
@@ -112,7 +112,7 @@ def test_a_worker_whose_target_stops_answering_stops_the_whole_run(tmp_path, mon
                                                                   capsys):
     with loopback_server(_dies_after_two) as server:
         code, out = _load(tmp_path, server.url("/leadlex"), monkeypatch, "--users", "2",
-                          "--workers", "2", "--duration", "30s", "-o", "max-rate=100")
+                          "--workers", "2", "--duration", "30s", "--option", "max-rate=100")
         received = server.requests
     assert code == 1, capsys.readouterr().out
     summary = read_json(out / "summary.json")
@@ -125,7 +125,7 @@ def test_without_an_error_rate_in_the_sla_any_5xx_fails_the_run(tmp_path, monkey
                                                                 capsys):
     with loopback_server(_fails_after_two) as server:
         code, out = _load(tmp_path / "strict", server.url("/leadlex"), monkeypatch,
-                          "--duration", "2s", "-o", "max-rate=20")
+                          "--duration", "2s", "--option", "max-rate=20")
         printed = capsys.readouterr().out
         assert code == 1, printed
         summary = read_json(out / "summary.json")
@@ -134,7 +134,7 @@ def test_without_an_error_rate_in_the_sla_any_5xx_fails_the_run(tmp_path, monkey
         assert "answered 5xx" in printed
 
         code, out = _load(tmp_path / "lenient", server.url("/leadlex"), monkeypatch,
-                          "--duration", "2s", "-o", "max-rate=20",
+                          "--duration", "2s", "--option", "max-rate=20",
                           sla="[default]\nmax_error_rate = 1.0\n")
         assert code == 0, capsys.readouterr().out  # the SLA's error rate decides
 
@@ -171,7 +171,7 @@ def test_the_probe_against_a_target_that_stops_answering_is_inconclusive_and_sho
         tmp_path, monkeypatch, capsys):
     with loopback_server(_dies_after_two) as server:
         code, out = _load(tmp_path, server.url("/leadlex"), monkeypatch, "--scenario",
-                          "rate_limit", "--duration", "30s", "-o", "probe-start-rate=50",
+                          "rate_limit", "--duration", "30s", "--option", "probe-start-rate=50",
                           sla="[default]\nrate_limit_honest = true\n")
         received = server.requests
     printed = capsys.readouterr().out

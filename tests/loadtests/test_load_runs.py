@@ -139,9 +139,9 @@ def test_plain_locust_open_model_measures_from_the_intended_send_time(tmp_path):
 def _probe(tmp_path: Path, capsys: pytest.CaptureFixture[str], *faults: str) -> dict:
     argv = ["load", "--provider", "leadlex", "--scenario", "rate_limit", "--duration", "40s",
             "--out", str(tmp_path), "--sandbox-rate-limit", "20/2",
-            "-o", "probe-start-rate=10", "-o", "probe-step-seconds=0.5",
-            "-o", "probe-max-rate=200", "-o", "probe-compare-seconds=1",
-            "-o", "probe-poll-seconds=0.05"]
+            "--option", "probe-start-rate=10", "--option", "probe-step-seconds=0.5",
+            "--option", "probe-max-rate=200", "--option", "probe-compare-seconds=1",
+            "--option", "probe-poll-seconds=0.05"]
     for fault in faults:
         argv += ["--sandbox-fault", fault]
     assert main(argv) == 0, capsys.readouterr().out
@@ -204,7 +204,7 @@ def test_import_scenario_times_submit_to_completed_for_sync_and_queued(
     assert sync_max
     code, out = _load(tmp_path, sandbox, monkeypatch, "--scenario", "import", "--users", "2",
                       "--duration", "4s", "--batch-size", "20",
-                      "-o", f"queued-size={sync_max + 1}")
+                      "--option", f"queued-size={sync_max + 1}")
     assert code == 0, capsys.readouterr().out
     summary = read_json(out / "summary.json")
     labels = summary["by_label"]
@@ -241,7 +241,7 @@ def test_add_to_list_counts_the_contacts_the_list_gained(tmp_path, sandbox, monk
     list_id = sandbox.lists("leadlex")[0]
     code, out = _load(tmp_path, sandbox, monkeypatch, "--scenario", "add_to_list",
                       "--users", "2", "--duration", "3s", "--batch-size", "10",
-                      "-o", f"list-id={list_id}")
+                      "--option", f"list-id={list_id}")
     assert code == 0, capsys.readouterr().out
     totals = read_json(out / "summary.json")["totals"]
     assert totals["ok"] > 0 and totals["errors"] == 0

@@ -127,9 +127,10 @@ def test_websocket_subprotocol_auth_on_the_sandbox_the_command_starts(tmp_path, 
 
 def _probe(tmp_path: Path, *args: str) -> tuple[int, dict]:
     argv = ["load", "--provider", "leadlex", "--scenario", "rate_limit", "--duration", "30s",
-            "--out", str(tmp_path), "-o", "probe-start-rate=10", "-o", "probe-step-seconds=0.5",
-            "-o", "probe-max-rate=100", "-o", "probe-compare-seconds=1",
-            "-o", "probe-poll-seconds=0.05", *args]
+            "--out", str(tmp_path), "--option", "probe-start-rate=10",
+            "--option", "probe-step-seconds=0.5",
+            "--option", "probe-max-rate=100", "--option", "probe-compare-seconds=1",
+            "--option", "probe-poll-seconds=0.05", *args]
     code = main(argv)
     summary = read_json(tmp_path / "load" / "leadlex-rate_limit" / "summary.json")
     return code, summary

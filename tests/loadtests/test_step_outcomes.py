@@ -83,7 +83,7 @@ def test_a_job_answer_without_a_status_is_reported_not_followed(tmp_path, monkey
         code = main(["load", "--provider", "leadlex", "--scenario", "import",
                      "--base-url", server.url("/leadlex"), "--config", str(config),
                      "--out", str(tmp_path), "--users", "1", "--duration", "2s",
-                     "--batch-size", "2", "-o", "max-rate=5"])
+                     "--batch-size", "2", "--option", "max-rate=5"])
         polled = [p for p in server.paths if "/import/jobs/" in p]
     printed = capsys.readouterr().out
     assert code == 0, printed
