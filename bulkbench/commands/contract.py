@@ -20,9 +20,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bulkbench.commands.help_values import ValuesInHelp, completer
 from bulkbench.contract.target import PROVIDERS
 from bulkbench.core.errors import UsageError
 from bulkbench.core.run_layout import RunLayout
+from bulkbench.orchestration.display import make_console
 
 __all__ = ["register", "render_summary"]
 
@@ -116,31 +118,49 @@ def _pytest_error(output: str) -> str | None:
     return None
 
 
+_EPILOG = """\b
+Examples:
+  bulkbench contract                                  # every provider, against the sandbox
+  bulkbench contract -p leadlex --check bulk_create_echo -o runs/today/contract
+  bulkbench contract -p sociocs --base-url https://api.sociocs.example --config my.toml
+  bulkbench contract --sandbox-variant alt --config sandbox/variants/alt.toml
+
+Checks (--check NAME; --list-checks says what each holds the provider to): {checks}.
+
+Sandbox variants (--sandbox-variant NAME): {variants}.
+"""
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("contract")
+    @app.command("contract", cls=ValuesInHelp, epilog=_EPILOG)
     def contract(
         provider: Annotated[str, typer.Option(
-            "--provider", "-p", help="leadlex, datananas, sociocs or all.")] = "all",
+            "--provider", "-p", metavar="PROVIDER", autocompletion=completer("providers", "all"),
+            help="all, or one provider of the catalog: {providers}.")] = "all",
         base_url: Annotated[str | None, typer.Option(
-            "--base-url", help="The provider's base URL (default: start the sandbox).")] = None,
+            "--base-url", metavar="URL",
+            help="The provider's base URL (default: start the sandbox).")] = None,
         api_key: Annotated[str | None, typer.Option(
-            "--api-key", help="The provider's key (default: from the environment variable "
-                              "the config names).")] = None,
+            "--api-key", metavar="KEY", help="The provider's key (default: from the "
+                                             "environment variable the config names).")] = None,
         config: Annotated[Path | None, typer.Option(
-            "--config", help="The provider config (TOML).")] = None,
+            "--config", metavar="FILE", help="The provider config (TOML).")] = None,
         out: Annotated[Path | None, typer.Option(
-            "--out", help="Where results.json and junit.xml go (default: "
-                          "reports/runs/<UTC time>/contract).")] = None,
-        seed: Annotated[int, typer.Option(help="Seed of every generated request.")] = 0,
+            "--out", "-o", metavar="DIR", help="Where results.json and junit.xml go (default: "
+                                               "reports/runs/<UTC time>/contract).")] = None,
+        seed: Annotated[int, typer.Option(
+            "--seed", "-s", metavar="N", help="Seed of every generated request.")] = 0,
         max_examples: Annotated[int, typer.Option(
-            "--max-examples", help="Schemathesis examples per endpoint and mode.")] = 20,
+            "--max-examples", metavar="N",
+            help="Schemathesis examples per endpoint and mode.")] = 20,
         timeout: Annotated[float | None, typer.Option(
             "--timeout", metavar="S", help="Seconds each request may take.")] = None,
         job_timeout: Annotated[float | None, typer.Option(
             "--job-timeout", metavar="S",
             help="Seconds to wait for a queued import and its webhook.")] = None,
         check: Annotated[list[str] | None, typer.Option(
-            "--check", help="Run only this check (repeatable; see --list-checks).")] = None,
+            "--check", metavar="NAME", autocompletion=completer("checks"),
+            help="Run only this check (repeatable; the checks are listed below).")] = None,
         list_checks: Annotated[bool, typer.Option(
             "--list-checks", help="List the checks, one line each, and exit.")] = False,
         webhook_listen: Annotated[str | None, typer.Option(
@@ -155,7 +175,7 @@ def register(app: typer.Typer) -> None:
                              "open point of the docs otherwise than the spec assumed and "
                              "the config says).")] = False,
         sandbox_variant: Annotated[str | None, typer.Option(
-            "--sandbox-variant", metavar="NAME",
+            "--sandbox-variant", metavar="NAME", autocompletion=completer("variants"),
             help="Test a sandbox that reads the docs' open points otherwise (alt): "
                  "with the default config, each difference is an assumption mismatch; "
                  "with --config sandbox/variants/NAME.toml, none is.")] = None,
@@ -194,7 +214,7 @@ def register(app: typer.Typer) -> None:
         # the suite runs in the repository: relative paths are the caller's, made absolute
         out_dir = (out or _default_out()).absolute()
         config = config.absolute() if config is not None else None
-        console = Console(highlight=False)
+        console = make_console(highlight=False)
         extra: list[str] = []
         if webhook_listen is not None:
             extra += ["--webhook-listen", webhook_listen]
