@@ -39,6 +39,9 @@ class Answer:
     reset: float | None = None
     retry_after: float | None = None
     error: str = ""
+    #: body bytes: the request's, and the answer's (0 without an answer).
+    bytes_sent: int = 0
+    bytes_received: int = 0
 
 
 def header_number(headers: Any, name: str) -> float | None:
@@ -105,6 +108,8 @@ def send(client: Any, method: str, path: str, *, body: bytes | None, headers: di
             reset=header_number(raw_headers, "X-RateLimit-Reset"),
             retry_after=header_number(raw_headers, "Retry-After"))
         content = response.content if status else b""
+        answer.bytes_sent = len(body or b"")
+        answer.bytes_received = len(content or b"")
         if answer.ok:
             try:
                 answer.body = orjson.loads(content or b"null")

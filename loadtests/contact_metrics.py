@@ -12,7 +12,11 @@ intended send time in the open model). It keeps:
   ``ws_ending``, ...), and per metric and label (``http@batch=100``); 429s and errors are
   never in them;
 - per wall-clock second: the same counts, the lowest and highest ``X-RateLimit-Remaining``
-  seen, and a histogram per metric;
+  seen, a histogram per metric, and what went over the wire (:meth:`Recorder.transfer`,
+  every HTTP request the run sent, job polls included): the request-seconds spent in
+  flight within the second (divided by the second's length, the mean number of requests
+  in flight), the request body bytes sent (in the second of the send) and the response
+  body bytes received (in the second of the answer);
 - a few numbers summed, minimised or maximised across processes (``harness`` figures).
 
 A worker :meth:`drain`\\ s its recorder into a payload (plain dicts, strings and numbers,
@@ -101,6 +105,11 @@ class SecondBucket:
     tally: Tally = field(default_factory=Tally)
     remaining_min: int | None = None
     remaining_max: int | None = None
+    #: request-seconds in flight within this second (the sum over requests of their
+    #: overlap with it).
+    busy_s: float = 0.0
+    bytes_sent: int = 0
+    bytes_received: int = 0
     live: dict[str, Any] = field(default_factory=dict)
     encoded: dict[str, list[str]] = field(default_factory=dict)
 
@@ -199,6 +208,22 @@ class Recorder:
             live = bucket.live[metric] = hdr.new_histogram()
         hdr.record_seconds(live, seconds)
 
+    def transfer(self, *, sent_wall: float, done_wall: float, bytes_sent: int,
+                 bytes_received: int) -> None:
+        """One HTTP request on the wire, from its send to its answer (or failure): its time
+        in flight, split over the seconds it spans, and its body bytes each way."""
+        done_wall = max(done_wall, sent_wall)
+        self.add_number("first_send_wall", sent_wall, "min")
+        self.add_number("last_answer_wall", done_wall, "max")
+        self._second(sent_wall).bytes_sent += bytes_sent
+        self._second(done_wall).bytes_received += bytes_received
+        second = int(sent_wall)
+        while second <= int(done_wall):
+            overlap = min(done_wall, second + 1) - max(sent_wall, second)
+            if overlap > 0:
+                self._second(second).busy_s += overlap
+            second += 1
+
     def add_contacts(self, label: str, contacts: int, done_wall: float) -> None:
         """Contacts whose acceptance is known after the request (queued job, ending event)."""
         self._tally(label).contacts += contacts
@@ -243,6 +268,9 @@ class Recorder:
             seconds[str(second)] = {"tally": bucket.tally.as_dict(),
                                     "remaining_min": bucket.remaining_min,
                                     "remaining_max": bucket.remaining_max,
+                                    "busy_s": bucket.busy_s,
+                                    "bytes_sent": bucket.bytes_sent,
+                                    "bytes_received": bucket.bytes_received,
                                     "hist": bucket.encoded}
         payload = {
             "v": PAYLOAD_VERSION,
@@ -272,6 +300,9 @@ class Recorder:
             bucket.tally.add(Tally.from_dict(data["tally"]))
             bucket.remaining_min = _min_int(bucket.remaining_min, data.get("remaining_min"))
             bucket.remaining_max = _max_int(bucket.remaining_max, data.get("remaining_max"))
+            bucket.busy_s += float(data.get("busy_s", 0.0))
+            bucket.bytes_sent += int(data.get("bytes_sent", 0))
+            bucket.bytes_received += int(data.get("bytes_received", 0))
             for metric, parts in data.get("hist", {}).items():
                 bucket.encoded.setdefault(metric, []).extend(parts)
         for name, (how, value) in payload.get("numbers", {}).items():

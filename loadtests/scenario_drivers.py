@@ -118,6 +118,9 @@ class Driver:
         """One request of this user, shown to the run's transport watch."""
         answer = send(self.client, method, path, body=body, headers=self.ctx.headers,
                       name=name)
+        self.recorder.transfer(sent_wall=answer.sent_wall, done_wall=answer.done_wall,
+                               bytes_sent=answer.bytes_sent,
+                               bytes_received=answer.bytes_received)
         if self.ctx.transport.observe(answer.status != 0, answer.error):
             self.ctx.abort(self.ctx.transport.reason)
         return answer

@@ -4,9 +4,10 @@ The report must work offline and run no script (its Content-Security-Policy forb
 any), so the plots are plain SVG inside the HTML: a line chart (linear or logarithmic
 y axis; series drawn as lines, steps or markers) and a bar chart. Every data point is an
 element of its own (``circle.pt`` or ``rect.bar``) with a ``<title>`` the browser shows
-on hover, and each ``figure.chart`` carries ``data-points``, the number it drew, so that
-a test can check from the DOM that no plot is empty. All text goes through
-``markupsafe.escape``.
+on hover and its values as ``data-x``/``data-y`` (``data-value`` for a bar), and each
+``figure.chart`` carries ``data-points``, the number it drew, so that a test can check
+from the DOM that no plot is empty and read what a plot shows without reading pixels.
+All text goes through ``markupsafe.escape``.
 """
 
 from __future__ import annotations
@@ -202,8 +203,9 @@ def line_chart(title: str, series: Sequence[Series], *, x_label: str, y_label: s
         radius = 3.2 if s.style == "markers" else 2.0
         for (px, py), (vx, vy) in zip(coords, s.points, strict=True):
             tip = f"{s.name}: {_num(vy)}{s.unit} at {x_label.split(' (')[0]} {_num(vx)}"
-            parts.append(f'<circle class="pt" cx="{px:.1f}" cy="{py:.1f}" r="{radius}">'
-                         f"<title>{escape(tip)}</title></circle>")
+            parts.append(f'<circle class="pt" cx="{px:.1f}" cy="{py:.1f}" r="{radius}" '
+                         f'data-x="{vx:.12g}" data-y="{vy:.12g}"><title>{escape(tip)}</title>'
+                         "</circle>")
         parts.append("</g>")
         legend.append(f'<li><span class="swatch {css} {s.style}"></span>{escape(s.name)} '
                       f'<span class="count">({len(s.points):,} points)</span></li>')

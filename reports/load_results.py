@@ -102,6 +102,13 @@ class SecondRow:
     p95: float | None
     p99: float | None
     remaining_min: int | None
+    #: what went over the wire (None in a series written before they were measured):
+    #: mean requests in flight, request and response body bytes ...
+    in_flight: float | None = None
+    bytes_sent: int | None = None
+    bytes_received: int | None = None
+    #: ... and the part of the second within the run's window (None: not written).
+    covered_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,9 @@ class LoadRun:
     server_errors: int = 0
     #: which repetition of its load run this is (1, 2, …); None: a load run not repeated.
     repetition: int | None = None
+    #: epoch seconds of the first (intended) send and of the last completion.
+    window_first: float | None = None
+    window_last: float | None = None
 
     @property
     def name(self) -> str:
@@ -249,6 +259,10 @@ def _sla(raw: Any) -> SlaResult | None:
     return SlaResult(as_str(item.get("file")) or "", passed, tuple(verdicts))
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _series(folder: Path, problems: list[str]) -> tuple[SecondRow, ...]:
     path = folder / LOAD_SERIES
     if not path.exists():
@@ -271,7 +285,9 @@ def _series(folder: Path, problems: list[str]) -> tuple[SecondRow, ...]:
                               as_int(m.get("contacts")), as_int(m.get("rate_limited")),
                               as_int(m.get("errors")), as_float(m.get("p50_ms")),
                               as_float(m.get("p95_ms")), as_float(m.get("p99_ms")),
-                              remaining if isinstance(remaining, int) else None))
+                              remaining if isinstance(remaining, int) else None,
+                              as_float(m.get("in_flight")), _count(m.get("bytes_sent")),
+                              _count(m.get("bytes_received")), as_float(m.get("covered_s"))))
     return tuple(rows)
 
 
@@ -346,4 +362,6 @@ def read_load_run(folder: Path) -> LoadRun:
         transport_errors=as_int(totals.get("transport_errors")),
         server_errors=as_int(totals.get("server_errors")),
         repetition=repetition_of(folder),
+        window_first=as_float(as_mapping(data.get("window")).get("first")),
+        window_last=as_float(as_mapping(data.get("window")).get("last")),
     )

@@ -1,8 +1,13 @@
 """What the HTML shows of one load run: its key figures and its plots.
 
 A throughput run (steady, sweep, import, …) gets contacts/s over time, the latency
-percentiles over time and, when it has parts (a sweep's batch sizes, an import's
-synchronous and queued requests), contacts/s per part. A rate-limit probe gets its
+percentiles over time, the error rate over time (errors and 429s as a share of the
+second's requests), the requests in flight over time and the body bytes sent and received
+per second, and, when it has parts (a sweep's batch sizes, an import's synchronous and
+queued requests), contacts/s per part. The first and last seconds of a run are partial
+(the run starts and ends within them): the per-second counts (contacts/s, bytes/s) leave
+them out rather than draw them as dips, and the chart says so; ratios (the error rate)
+and means over the covered part (requests in flight) keep them. A rate-limit probe gets its
 timeline (``X-RateLimit-Remaining`` and the 429s, request by request) and its findings.
 A plot whose data is missing is replaced by a sentence saying which file lacks it.
 
@@ -23,9 +28,10 @@ from markupsafe import Markup
 
 from bulkbench.reports.charts import Band, Bar, Series, bar_chart, line_chart
 from bulkbench.reports.json_files import as_list, as_mapping
-from bulkbench.reports.load_results import LoadRun
+from bulkbench.reports.load_results import LoadRun, SecondRow
 
-__all__ = ["LoadView", "ProbeView", "errors_text", "fmt", "load_view", "probe_view"]
+__all__ = ["LoadView", "ProbeView", "covered", "errors_text", "fmt", "full_seconds",
+           "load_view", "probe_view"]
 
 SCENARIO_TITLES = {
     "sweep": "Throughput against batch size",
@@ -121,22 +127,108 @@ def _stages(run: LoadRun) -> list[Band]:
             for p in parts if p.first is not None and p.last is not None]
 
 
+#: a second covering less than this of itself is partial (the run began or ended in it).
+FULL_SECOND = 0.999
+
+
+def covered(run: LoadRun, row: SecondRow) -> float:
+    """The part of ``row``'s second within the run's window: from the series when it says,
+    else from the summary's window (1.0 when neither is known)."""
+    if row.covered_s is not None:
+        return row.covered_s
+    if run.window_first is None or run.window_last is None:
+        return 1.0
+    return max(0.0, min(row.t + 1.0, run.window_last) - max(row.t, run.window_first))
+
+
+def full_seconds(run: LoadRun) -> tuple[list[SecondRow], str]:
+    """The rows the per-second counts are drawn from, and the note saying which partial
+    seconds were left out (every row, noted, when no second is whole)."""
+    rows = list(run.series)
+    full = [r for r in rows if covered(run, r) >= FULL_SECOND]
+    partial = [r for r in rows if covered(run, r) < FULL_SECOND]
+    if not partial:
+        return rows, ""
+    if not full:
+        return rows, "Every second of this short run is partial: the counts are low for that."
+    where = ", ".join(f"{r.elapsed_s:g} s ({covered(run, r):.2f} s of it)" for r in partial)
+    return full, (f"Partial seconds left out (the run started or ended within them, not a "
+                  f"dip): {where}.")
+
+
+def _bytes(value: float) -> str:
+    for limit, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if value >= limit:
+            return f"{value / limit:,.1f} {unit}"
+    return f"{value:,.0f} B"
+
+
+def _wire_figures(run: LoadRun) -> list[tuple[str, str]]:
+    rows = [r for r in run.series if r.bytes_sent is not None]
+    if not rows:
+        return []
+    sent = sum(r.bytes_sent or 0 for r in rows)
+    received = sum(r.bytes_received or 0 for r in rows)
+    flights = [r.in_flight for r in run.series if r.in_flight is not None and r.requests]
+    return [("body bytes sent / received", f"{_bytes(sent)} / {_bytes(received)}"),
+            ("requests in flight (peak of the per-second means)",
+             fmt(max(flights), 1) if flights else "—")]
+
+
+def _wire_charts(run: LoadRun, view: LoadView, shown: list[SecondRow], note: str) -> None:
+    """Error rate, requests in flight and bytes over time."""
+    rows = run.series
+    asked = [r for r in rows if r.requests]
+    if asked:
+        rates = [Series("errors (% of requests)",
+                        [(r.elapsed_s, 100.0 * r.errors / r.requests) for r in asked], unit="%")]
+        if any(r.rate_limited for r in asked):
+            rates.append(Series("429 answers (% of requests)",
+                                [(r.elapsed_s, 100.0 * r.rate_limited / r.requests)
+                                 for r in asked], unit="%"))
+        view.charts.append(line_chart(
+            f"{run.name}: error rate over time", rates, x_label="time (s)",
+            y_label="% of the second's requests", bands=_stages(run),
+            note="Errors: no HTTP answer, 5xx, other 4xx and 3xx; 429s apart."))
+    flight = [(r.elapsed_s, r.in_flight) for r in rows if r.in_flight is not None]
+    wire = [r for r in shown if r.bytes_sent is not None]
+    if not flight and not wire:
+        view.missing.append(f"{run.folder.name}/series.json has no in-flight or byte counts "
+                            "(written before they were measured): no plot of them")
+        return
+    if flight:
+        view.charts.append(line_chart(
+            f"{run.name}: requests in flight over time", [Series(
+                "mean requests in flight", flight)], x_label="time (s)",
+            y_label="requests in flight", bands=_stages(run),
+            note="The mean over each second (over its covered part at the run's ends)."))
+    if wire:
+        view.charts.append(line_chart(
+            f"{run.name}: bytes sent and received per second", [
+                Series("request bodies sent", [(r.elapsed_s, float(r.bytes_sent or 0))
+                                               for r in wire], unit=" B/s"),
+                Series("response bodies received", [(r.elapsed_s, float(r.bytes_received or 0))
+                                                    for r in wire], unit=" B/s")],
+            x_label="time (s)", y_label="bytes/s", bands=_stages(run), note=note))
+
+
 def load_view(run: LoadRun) -> LoadView:
     view = LoadView(run, f"{SCENARIO_TITLES.get(run.scenario, run.scenario)} "
-                         f"({run.scenario})", _figures(run))
+                         f"({run.scenario})", _figures(run) + _wire_figures(run))
     rows = run.series
     if rows:
-        throughput = [Series("contacts/s", [(r.elapsed_s, float(r.contacts)) for r in rows],
+        shown, note = full_seconds(run)
+        throughput = [Series("contacts/s", [(r.elapsed_s, float(r.contacts)) for r in shown],
                              unit="/s")]
-        refused = [(r.elapsed_s, float(r.rate_limited)) for r in rows if r.rate_limited]
-        failed = [(r.elapsed_s, float(r.errors)) for r in rows if r.errors]
+        refused = [(r.elapsed_s, float(r.rate_limited)) for r in shown if r.rate_limited]
+        failed = [(r.elapsed_s, float(r.errors)) for r in shown if r.errors]
         if refused:
             throughput.append(Series("429 answers/s", refused, "markers", "/s"))
         if failed:
             throughput.append(Series("errors/s", failed, "markers", "/s"))
         view.charts.append(line_chart(
             f"{run.name}: contacts/s over time", throughput, x_label="time (s)",
-            y_label="per second", bands=_stages(run)))
+            y_label="per second", bands=_stages(run), note=note))
         latency = [Series(name, [(r.elapsed_s, v) for r in rows
                                  if (v := getattr(r, name)) is not None], unit=" ms")
                    for name in ("p50", "p95", "p99")]
@@ -147,6 +239,7 @@ def load_view(run: LoadRun) -> LoadView:
                 y_label="ms (log scale)", log_y=True, bands=_stages(run)))
         else:
             view.missing.append("no successful request: no latency to plot")
+        _wire_charts(run, view, shown, note)
     else:
         view.missing.append(f"{run.folder.name}/series.json is missing or empty: "
                             "no plot over time")

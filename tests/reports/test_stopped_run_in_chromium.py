@@ -19,7 +19,8 @@ def test_the_stopped_run_loads_clean_and_shows_the_early_stop(tmp_path, stopped_
     found = charts(page.dom)
     assert [c.title for c in found] == ["leadlex.steady: contacts/s over time",
                                         "leadlex.steady: latency percentiles over time "
-                                        "(successes, per second)"]
+                                        "(successes, per second)",
+                                        "leadlex.steady: error rate over time"]
     for chart in found:
         assert chart.points == chart.declared_points > 0, chart
     assert "leadlex-rate_limit/rate_limit.json: no answer carried X-RateLimit-Remaining" in (
