@@ -25,6 +25,11 @@ counted as regressions. A load run that stopped early on either side is no measu
 its figures are listed but never counted as regressions (nor its SLA verdicts); when it
 stopped early before only, ``notes`` says so. A rate-limit probe that becomes
 inconclusive (``honest`` null) is no regression, only a note: it is not dishonest.
+
+The checks that flipped also come grouped by cause (``flip_groups``,
+``reports.failure_groups``: provider, check, endpoint and the shape of the message on the
+side where the check did not pass), each group keeping its cases' labels, so one provider
+defect breaking twenty cases is one line that names the twenty cases.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing import Any
 
 from bulkbench.reports.contract_results import case_tail
 from bulkbench.reports.errors import RunFolderError
+from bulkbench.reports.failure_groups import NOT_PASSED, FailureGroup, GroupEntry, group_entries
 from bulkbench.reports.json_files import as_float, as_list, as_mapping, read_json_object
 from bulkbench.reports.load_results import LoadRun
 from bulkbench.reports.noise import CONFIDENCE, THIN, Interval, Repetition, call, figures_of
@@ -59,6 +65,9 @@ class CheckFlip:
     case: str | None
     before: str
     after: str
+    #: the failure's title and message on the side where it did not pass.
+    title: str = ""
+    message: str = ""
 
     @property
     def regression(self) -> bool:
@@ -137,6 +146,15 @@ class Comparison:
         return out + self.findings
 
     @property
+    def flip_groups(self) -> list[FailureGroup[CheckFlip]]:
+        """The flips grouped by cause (``reports.failure_groups``): per provider, check,
+        endpoint and the shape of the message on the side where the check did not pass."""
+        return group_entries(GroupEntry(
+            f.provider, f.endpoint, f.check, f.case,
+            f.after if f.after in NOT_PASSED else f.before, f.title, f.message, f)
+            for f in self.flips)
+
+    @property
     def thin_evidence(self) -> list[str]:
         """The figures not judged: one run a side and no usable per-second samples."""
         return [f"{m.provider}.{m.scenario} {m.metric}" for m in self.metrics if m.thin]
@@ -147,6 +165,13 @@ class Comparison:
             "latency_floor_ms": self.latency_floor_ms, "confidence": self.confidence,
             "regressions": self.regressions,
             "flips": [{**asdict(f), "regression": f.regression} for f in self.flips],
+            "flip_groups": [{
+                "provider": g.provider, "endpoint": g.endpoint, "check": g.check,
+                "shape": g.shape, "title": g.title, "count": g.count,
+                "regressions": sum(1 for e in g.entries if e.item.regression),
+                "cases": [e.case_label for e in g.entries],
+                "changes": sorted({f"{e.item.before} → {e.item.after}" for e in g.entries}),
+            } for g in self.flip_groups],
             "metrics": [{**asdict(m), "ratio": m.ratio} for m in self.metrics],
             "thin_evidence": self.thin_evidence,
             "only_before": self.only_before, "only_after": self.only_after,
@@ -166,13 +191,13 @@ def load_summary(path: Path) -> dict[str, Any]:
     return data
 
 
-def _checks(summary: Mapping[str, Any]) -> dict[tuple[str, str, str, str], str]:
+def _checks(summary: Mapping[str, Any]) -> dict[tuple[str, str, str, str], Mapping[str, Any]]:
     out = {}
     for provider, entry in as_mapping(summary.get("providers")).items():
         for check in as_list(as_mapping(as_mapping(entry).get("contract")).get("checks")):
             c = as_mapping(check)
             out[(provider, str(c.get("endpoint")), str(c.get("check")),
-                 str(c.get("case") or ""))] = str(c.get("status"))
+                 str(c.get("case") or ""))] = c
     return out
 
 
@@ -336,11 +361,15 @@ def compare_runs(before: Path, after: Path, *, threshold: float = 0.2,
                      latency_floor_ms)
     checks_a, checks_b = _checks(a), _checks(b)
     for key in checks_a.keys() & checks_b.keys():
-        if checks_a[key] != checks_b[key]:
+        was, now = str(checks_a[key].get("status")), str(checks_b[key].get("status"))
+        if was != now:
             provider, endpoint, check, case = key
-            cmp.flips.append(CheckFlip(provider, endpoint, check, case or None, checks_a[key],
-                                       checks_b[key]))
-    cmp.flips.sort(key=lambda f: (not f.regression, f.provider, f.endpoint, f.check))
+            seen = checks_b[key] if now in NOT_PASSED else checks_a[key]
+            cmp.flips.append(CheckFlip(provider, endpoint, check, case or None, was, now,
+                                       str(seen.get("title") or ""),
+                                       str(seen.get("message") or "")))
+    cmp.flips.sort(key=lambda f: (not f.regression, f.provider, f.endpoint, f.check,
+                                  f.case or ""))
     cmp.only_before += [f"check {' '.join(filter(None, k))}" for k in
                         sorted(checks_a.keys() - checks_b.keys())]
     cmp.only_after += [f"check {' '.join(filter(None, k))}" for k in

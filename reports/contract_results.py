@@ -5,7 +5,10 @@ One record per planned check (provider, endpoint, check, case, status ``passed``
 what that expectation rests on (``basis``: documented, consequence, assumption) and, for a
 failure or a mismatch, its title, message, the seed and the curl line that reproduces it;
 a mismatch also names the config keys that settle it (``settle_with``). A status the
-reader does not know is kept as ``error``: it never counts as a pass.
+reader does not know is kept as ``error``: it never counts as a pass. Runs since HAR
+files also give each failure's exchange (its entry in ``failures.har`` and its body file)
+and the command replaying it (``repro``), each check's duration, and the provider and
+page title of the doc reference.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ import orjson
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.json_files import as_int, as_mapping, as_str, read_json_object
 
-__all__ = ["CheckRecord", "ContractResults", "DocReference", "FailureDetail", "case_tail",
-           "read_contract_results"]
+__all__ = ["CheckRecord", "ContractResults", "DocReference", "FailureDetail", "Repro",
+           "case_tail", "read_contract_results"]
 
 STATUSES = ("passed", "failed", "mismatch", "skipped", "error")
 #: how much of a request or response body the report keeps.
@@ -41,6 +44,43 @@ class DocReference:
     sentence: str
     seed: str | None = None
     url: str | None = None
+    #: the documentation page's title and its provider ("LeadLex", "Bulk Create Contacts").
+    title: str | None = None
+    provider: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a link to the page is labelled: ``LeadLex: Bulk Create Contacts``."""
+        page = self.title or ("specs/NOTES.md" if self.url == "specs/NOTES.md"
+                              else "documentation")
+        return f"{self.provider}: {page}" if self.provider else page
+
+
+@dataclass(frozen=True)
+class Repro:
+    """The command replaying a failure (see ``contract/repro.py``): ``command`` reads the
+    base URL and keys from ``env`` (variable → what to set it to) and its body from
+    ``body_file`` (relative to the contract folder); ``sandbox`` starts a sandbox like the
+    run's."""
+
+    command: str
+    env: tuple[tuple[str, str], ...] = ()
+    body_file: str | None = None
+    sandbox: str | None = None
+    note: str | None = None
+
+    def lines(self, body_path: str | None = None) -> list[str]:
+        """The shell lines to run, the body file given as ``body_path`` when set."""
+        out = [f"{self.sandbox}   # a sandbox like the run's, in another shell"] \
+            if self.sandbox else []
+        out += [f"export {name}=...   # {what}" for name, what in self.env]
+        command = self.command
+        if self.body_file and body_path:
+            command = command.replace(f"@{self.body_file}", f"@{body_path}")
+        out.append(command)
+        if self.note:
+            out.append(f"# {self.note}")
+        return out
 
 
 @dataclass(frozen=True)
@@ -51,6 +91,10 @@ class FailureDetail:
     request: str | None = None  # method, URL and body excerpt
     response_status: int | None = None
     response: str | None = None  # headers and body excerpt
+    repro: Repro | None = None
+    #: the exchange's index in ``failures.har`` and its request body's file.
+    har_entry: int | None = None
+    body_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +115,8 @@ class CheckRecord:
     basis: str = ""
     #: for a mismatch: where a user settles it (``[leadlex.assumptions] idempotency_reuse``).
     settle_with: tuple[str, ...] = ()
+    #: how long the check took (None in results of older runs).
+    duration_ms: float | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -136,6 +182,8 @@ def _failure(raw: Any) -> FailureDetail | None:
         return None
     request, response = as_mapping(item.get("request")), as_mapping(item.get("response"))
     status = response.get("status")
+    exchange, repro = as_mapping(item.get("exchange")), as_mapping(item.get("repro"))
+    har_entry = exchange.get("har_entry")
     return FailureDetail(
         title=as_str(item.get("title")) or "failed",
         message=as_str(item.get("message")) or "",
@@ -143,6 +191,13 @@ def _failure(raw: Any) -> FailureDetail | None:
         request=_request(request),
         response_status=status if isinstance(status, int) else None,
         response=_response(response),
+        repro=Repro(
+            command=str(repro["command"]),
+            env=tuple((str(k), str(v)) for k, v in as_mapping(repro.get("env")).items()),
+            body_file=as_str(repro.get("body_file")), sandbox=as_str(repro.get("sandbox")),
+            note=as_str(repro.get("note"))) if repro.get("command") else None,
+        har_entry=har_entry if isinstance(har_entry, int) else None,
+        body_file=as_str(exchange.get("body_file")),
     )
 
 
@@ -151,7 +206,8 @@ def _doc(raw: Any) -> DocReference | None:
     sentence = as_str(item.get("sentence"))
     if not sentence:
         return None
-    return DocReference(sentence, as_str(item.get("seed")), as_str(item.get("url")))
+    return DocReference(sentence, as_str(item.get("seed")), as_str(item.get("url")),
+                        as_str(item.get("title")), as_str(item.get("provider")))
 
 
 def _record(path: Path, index: int, raw: Any) -> CheckRecord:
@@ -175,6 +231,8 @@ def _record(path: Path, index: int, raw: Any) -> CheckRecord:
                  _failure(item.get("failure")) if status != "passed" else None),
         basis=as_str(item.get("basis")) or "",
         settle_with=tuple(str(s) for s in settle) if isinstance(settle, list) else (),
+        duration_ms=(float(item["duration_ms"]) if isinstance(item.get("duration_ms"),
+                                                               int | float) else None),
     )
 
 

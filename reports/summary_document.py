@@ -59,7 +59,8 @@ def _check(record: CheckRecord) -> dict[str, Any]:
     if record.status == "mismatch":
         out["settle_with"] = list(record.settle_with)
     if record.failure is not None and record.status != "skipped":
-        out.update(title=record.failure.title, curl=record.failure.curl, seed=record.seed,
+        out.update(title=record.failure.title, message=record.failure.message[:2000],
+                   curl=record.failure.curl, seed=record.seed,
                    doc=None if record.doc is None else {
                        "sentence": record.doc.sentence, "seed": record.doc.seed,
                        "url": record.doc.url})

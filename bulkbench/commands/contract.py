@@ -17,18 +17,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from bulkbench.commands.help_values import ValuesInHelp, completer
-from bulkbench.contract.target import PROVIDERS
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
 from bulkbench.core.errors import UsageError
+from bulkbench.core.providers import provider_names
 from bulkbench.core.run_layout import RunLayout
 from bulkbench.orchestration.display import make_console
 
 __all__ = ["register", "render_summary"]
-
-_MAX_FAILURES_SHOWN = 25
 
 
 def _default_out() -> Path:
@@ -36,73 +33,12 @@ def _default_out() -> Path:
 
 
 def render_summary(results: dict[str, Any], console: Console) -> None:
-    """The per-endpoint table and the failed checks of a ``results.json``."""
-    table = Table(title="contract suite", title_justify="left")
-    numbers = ("passed", "failed", "mismatch", "skipped")
-    for column in ("provider", "endpoint", *numbers):
-        table.add_column(column, justify="right" if column in numbers else "left")
-    rows: dict[tuple[str, str], dict[str, int]] = {}
-    for record in results.get("results", []):
-        key = (str(record["provider"]), str(record["endpoint"]))
-        entry = rows.setdefault(key, {"passed": 0, "failed": 0, "mismatch": 0, "skipped": 0})
-        entry[str(record["status"])] = entry.get(str(record["status"]), 0) + 1
-    for (provider, endpoint), counts in rows.items():
-        failed = counts["failed"]
-        table.add_row(Text(provider), Text(endpoint.split(".", 1)[1]), str(counts["passed"]),
-                      Text(str(failed), "bold red") if failed else "0",
-                      Text(str(counts["mismatch"]), "yellow") if counts["mismatch"] else "0",
-                      str(counts["skipped"]))
-    console.print(table)
-    _render_mismatches(results, console)
-    failures = [r for r in results.get("results", []) if r["status"] == "failed"]
-    if failures:
-        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for record in failures:
-            grouped.setdefault((str(record["check"]), str(record["endpoint"])), []).append(record)
-        fail_table = Table(title="failed checks", title_justify="left")
-        fail_table.add_column("check", no_wrap=True)
-        fail_table.add_column("endpoint", no_wrap=True)
-        fail_table.add_column("n", justify="right")
-        fail_table.add_column("first failure")
-        for (name, endpoint), records in list(grouped.items())[:_MAX_FAILURES_SHOWN]:
-            first = records[0]
-            case = str(first.get("case") or "")
-            what = str((first.get("failure") or {}).get("title", ""))
-            if case:
-                what += f" ({case[len(endpoint) + 1:]})"
-            fail_table.add_row(Text(name), Text(endpoint), str(len(records)), Text(what))
-        console.print(fail_table)
-        if len(grouped) > _MAX_FAILURES_SHOWN:
-            console.print(f"… and {len(grouped) - _MAX_FAILURES_SHOWN} more in results.json",
-                          markup=False)
-    summary = results.get("summary", {})
-    console.print(f"{summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed, "
-                  f"{summary.get('mismatch', 0)} assumption mismatches, "
-                  f"{summary.get('skipped', 0)} skipped", markup=False)
+    """The per-endpoint counts, the checks that did not pass grouped by cause (each with
+    the command replaying it), and the verdict of a ``results.json``
+    (``bulkbench.commands.contract_summary``)."""
+    from bulkbench.commands.contract_summary import print_contract_summary
 
-
-def _render_mismatches(results: dict[str, Any], console: Console) -> None:
-    """The assumption mismatches, apart from failures: what was seen, the key to settle."""
-    mismatches = [r for r in results.get("results", []) if r["status"] == "mismatch"]
-    if not mismatches:
-        return
-    table = Table(title="assumption mismatches (not failures: settle them in the provider "
-                        "config; --strict fails on them)", title_justify="left")
-    table.add_column("check", no_wrap=True)
-    table.add_column("endpoint", no_wrap=True)
-    table.add_column("seen")
-    table.add_column("settle with")
-    for record in mismatches[:_MAX_FAILURES_SHOWN]:
-        detail = record.get("mismatch") or {}
-        case = str(record.get("case") or "")
-        seen = str(detail.get("title", "")) + (f" ({case[len(str(record['endpoint'])) + 1:]})"
-                                              if case else "")
-        table.add_row(Text(str(record["check"])), Text(str(record["endpoint"])), Text(seen),
-                      Text("\n".join(str(s) for s in detail.get("settle_with", []))))
-    console.print(table)
-    if len(mismatches) > _MAX_FAILURES_SHOWN:
-        console.print(f"… and {len(mismatches) - _MAX_FAILURES_SHOWN} more in results.json",
-                      markup=False)
+    print_contract_summary(results, console)
 
 
 def _print_checks(checks: dict[str, str]) -> None:
@@ -182,6 +118,7 @@ def register(app: typer.Typer) -> None:
         sandbox_fault: Annotated[list[str] | None, typer.Option(
             "--sandbox-fault", hidden=True,
             help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
+        spec: SpecOption = None,
     ) -> int:
         """Run the contract suite: does the provider do what its documentation promises?"""
         from bulkbench.contract.plan import known_checks, unknown_checks
@@ -191,9 +128,11 @@ def register(app: typer.Typer) -> None:
         if list_checks:
             _print_checks(known_checks())
             return 0
-        if provider not in (*PROVIDERS, "all"):
+        use_spec_options(spec, config)
+        known = provider_names()
+        if provider not in (*known, "all"):
             raise UsageError(f"--provider {provider!r}: expected one of "
-                             f"{', '.join(PROVIDERS)} or all")
+                             f"{', '.join(known)} or all")
         if max_examples < 1:
             raise UsageError("--max-examples must be at least 1")
         if timeout is not None and timeout <= 0:
@@ -210,7 +149,7 @@ def register(app: typer.Typer) -> None:
 
             load_plugins()
             faults.check_names(sandbox_fault)
-        providers = list(PROVIDERS) if provider == "all" else [provider]
+        providers = list(known) if provider == "all" else [provider]
         # the suite runs in the repository: relative paths are the caller's, made absolute
         out_dir = (out or _default_out()).absolute()
         config = config.absolute() if config is not None else None

@@ -25,6 +25,7 @@ from bulkbench.commands.help_values import ValuesInHelp
 from bulkbench.core.errors import UsageError
 from bulkbench.orchestration.display import make_console, print_summary
 from bulkbench.reports.compare import Comparison, MetricChange, compare_runs
+from bulkbench.reports.failure_groups import compact_cases
 from bulkbench.reports.load_views import fmt
 from bulkbench.reports.render import render_run
 
@@ -56,13 +57,20 @@ def print_comparison(cmp: Comparison, console: Console) -> None:
                   f"{cmp.threshold:.0%}, latency floor {cmp.latency_floor_ms:g} ms)",
                   highlight=False, markup=False)
     if cmp.flips:
-        table = Table(title=f"checks that flipped ({len(cmp.flips)})", title_justify="left")
-        for column in ("provider", "check", "before", "after"):
-            table.add_column(column)
-        for flip in cmp.flips:
-            style = "red" if flip.regression else "green" if flip.after == "passed" else ""
-            table.add_row(Text(flip.provider), Text(flip.label), Text(flip.before),
-                          Text(flip.after, style))
+        table = Table(title=f"checks that flipped ({len(cmp.flips)}), grouped by cause",
+                      title_justify="left")
+        for column in ("provider", "check", "n", "cases", "change"):
+            table.add_column(column, justify="right" if column == "n" else "left")
+        for group in cmp.flip_groups:
+            regression = any(e.item.regression for e in group.entries)
+            changes = sorted({f"{e.item.before} → {e.item.after}" for e in group.entries})
+            style = "red" if regression else "green" if all(
+                e.item.after == "passed" for e in group.entries) else ""
+            what = f"{group.endpoint} {group.check}" + (
+                f": {group.title}: {group.shape}" if group.title else "")
+            table.add_row(Text(group.provider), Text(what), str(group.count),
+                          Text(compact_cases(group.cases, 12)),
+                          Text(", ".join(changes), style))
         console.print(table)
     else:
         console.print("no contract check changed its status")

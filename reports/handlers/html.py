@@ -4,6 +4,12 @@ Rendered with jinja2 and autoescape on: every string from a provider (messages, 
 bodies, curl lines) is escaped, and the page's Content-Security-Policy forbids scripts
 and every outside resource, so even a response body holding ``<script>`` cannot run and
 the page works offline. The CSS is inlined; the plots are inline SVG (``bulkbench.reports.charts``).
+
+Contract checks that did not pass lead, grouped by cause (``reports.failure_groups``): a
+group's count, cases and first example expanded (message, documentation link labelled
+with the provider and page title, the command replaying it, request and response cut),
+the rest one line each; the whole exchanges are in ``contract/failures.har``. Each step
+shows its outcome (``reports.step_outcomes``): a step that failed shows failed.
 """
 
 from __future__ import annotations
@@ -17,11 +23,20 @@ import jinja2
 from markupsafe import Markup
 
 from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.failure_groups import (
+    FailureGroup,
+    compact_cases,
+    cut,
+    entry_of_check,
+    group_entries,
+    status_counts_text,
+)
 from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
 from bulkbench.reports.load_results import LoadRun, SlaVerdict
 from bulkbench.reports.load_views import LoadView, ProbeView, fmt, load_view, probe_view
 from bulkbench.reports.overview import OverviewRow, overview_row
 from bulkbench.reports.run_manifest import StepRecord
+from bulkbench.reports.step_outcomes import StepOutcome, step_outcome
 
 __all__ = ["HtmlHandler"]
 
@@ -36,6 +51,7 @@ class ContractView:
     mismatches: list[CheckRecord]
     skipped: list[CheckRecord]
     by_endpoint: list[tuple[str, list[CheckRecord]]]
+    groups: list[FailureGroup[CheckRecord]]
 
 
 @dataclass
@@ -60,7 +76,8 @@ def _contract(event: ProviderResults) -> ContractView:
     return ContractView(event.contract_ran, counts,
                         [c for c in checks if c.status in ("failed", "error")],
                         [c for c in checks if c.status == "mismatch"],
-                        [c for c in checks if c.status == "skipped"], list(groups.items()))
+                        [c for c in checks if c.status == "skipped"], list(groups.items()),
+                        group_entries(entry_of_check(c) for c in checks))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -83,6 +100,9 @@ def _environment() -> jinja2.Environment:
     env.filters["fmt"] = fmt
     env.filters["safe_url"] = safe_url
     env.filters["when"] = _when
+    env.filters["cut"] = cut
+    env.filters["cases"] = compact_cases
+    env.filters["statuses"] = status_counts_text
     return env
 
 
@@ -109,7 +129,16 @@ class HtmlHandler(Handler):
     def shutdown(self) -> Path:
         env = _environment()
         run = self.ctx.run
+        steps: list[tuple[StepRecord, StepOutcome]] = [(s, step_outcome(s, run))
+                                                        for s in run.steps]
+        contract_folder = "contract"
+        if run.contract is not None:
+            try:
+                contract_folder = str(run.contract.path.parent.relative_to(run.folder))
+            except ValueError:
+                contract_folder = str(run.contract.path.parent)
         html = env.get_template("index.html.j2").render(
+            steps=steps, contract_folder=contract_folder,
             css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
             run=run, manifest=run.manifest, verdict=self.ctx.verdict,
             summary=self.ctx.summary, providers=self.providers,

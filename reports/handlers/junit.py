@@ -1,14 +1,17 @@
 """``junit.xml``: one file for CI with every verdict of the run.
 
 Three test suites: ``bulkbench.contract`` (one test case per contract check, built from
-``contract/results.json``: class ``<endpoint>``, name ``<check>[<case>]``, the failure's
-title, message, doc reference, seed and curl; the stage's own pytest JUnit stays in
+``contract/results.json``: class ``<endpoint>``, name ``<check>[<case>]``, its real
+duration, the failure's title, message, doc reference, seed and the command replaying it
+(else the curl line); the stage's own pytest JUnit stays in
 ``contract/junit.xml``, and is copied in only when results.json is missing),
 ``bulkbench.load`` (per load run one case, plus one per SLA threshold: failed, or
 skipped when not measured; a run that stopped early because its target did not answer, or
 that sent no request, is a failure with that reason, and its SLA thresholds are skipped
 as not judged) and ``bulkbench.run`` (one case per step: a step that did not
-run to its end is an error, never a pass; a problem reading the folder likewise).
+run to its end is an error, one whose results failed (a contract check, a load run, an
+SLA threshold: ``reports.step_outcomes``) a failure, never a pass; a problem reading the
+folder is an error).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from bulkbench.reports.contract_results import CheckRecord
 from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
 from bulkbench.reports.load_results import LoadRun
 from bulkbench.reports.load_views import errors_text, fmt
+from bulkbench.reports.step_outcomes import step_outcome
 
 __all__ = ["JunitHandler"]
 
@@ -38,7 +42,8 @@ def _case(suite: ET.Element, classname: str, name: str, seconds: float | None = 
 def _check_case(suite: ET.Element, check: CheckRecord) -> None:
     name = check.check + (f"[{check.case.removeprefix(check.endpoint + '.')}]"
                           if check.case else "")
-    case = _case(suite, check.endpoint, name)
+    seconds = check.duration_ms / 1000 if check.duration_ms is not None else None
+    case = _case(suite, check.endpoint, name, seconds)
     if check.status == "skipped":
         ET.SubElement(case, "skipped", message=check.reason or "skipped")
         return
@@ -53,13 +58,18 @@ def _check_case(suite: ET.Element, check: CheckRecord) -> None:
     failure = check.failure
     lines = [failure.message] if failure and failure.message else []
     if check.doc is not None:
-        where = f" ({check.doc.seed})" if check.doc.seed else ""
+        where = f" ({check.doc.label}" + (f" <{check.doc.url}>)" if check.doc.url else ")")
         lines.append(f"documentation: {check.doc.sentence}{where}")
     if check.seed is not None:
         lines.append(f"seed: {check.seed}" + (f", run tag {check.run_tag}"
                                                if check.run_tag is not None else ""))
-    if failure and failure.curl:
+    if failure and failure.repro is not None:
+        lines.append("reproduce (from the contract folder):")
+        lines += [f"  {line}" for line in failure.repro.lines()]
+    elif failure and failure.curl:
         lines.append(f"reproduce: {failure.curl}")
+    if failure and failure.har_entry is not None:
+        lines.append(f"exchange: failures.har entry {failure.har_entry}")
     tag = "failure" if check.status == "failed" else "error"
     element = ET.SubElement(case, tag, message=failure.title if failure else check.status,
                             type=check.check)
@@ -126,6 +136,11 @@ class JunitHandler(Handler):
             elif step.unfinished:
                 ET.SubElement(case, "error", message=f"{step.status}: {why}",
                               type=step.status).text = why
+            else:
+                outcome = step_outcome(step, self.ctx.run)
+                if outcome.failed:
+                    ET.SubElement(case, "failure", message=f"failed: {outcome.why}",
+                                  type=f"step.{step.stage}").text = outcome.why
         for problem in self.ctx.run.problems:
             case = _case(suite, "run.folder", "readable")
             ET.SubElement(case, "error", message=problem, type="run-folder").text = problem

@@ -1,9 +1,13 @@
 """``summary.md``: the verdict and a table per provider, for CI step summaries.
 
 GitHub renders HTML inside Markdown, so provider-supplied text is escaped here: ``<``,
-``>`` and ``&`` as entities, Markdown punctuation with a backslash, and curl lines go in
-a code fence longer than any run of backticks they contain. Failures are capped (the
-full list is in index.html) so the file stays far below GitHub's 1 MiB summary limit.
+``>`` and ``&`` as entities, Markdown punctuation with a backslash, and commands go in
+a code fence longer than any run of backticks they contain. The checks that did not pass
+come grouped by cause (``reports.failure_groups``): per group its count and cases, the
+first example expanded (message, documentation, the command replaying it), the rest one
+line each. Groups and lines are capped and no body is inlined (they are whole in
+``contract/failures.har``), so the file stays far below GitHub's 1 MiB summary limit.
+Every step has a line with its outcome: a step that failed says ❌ failed.
 
 Every load run has a line under "Load runs": ran to its end, or ❌ failed with its
 reason (stopped early because the target did not answer, or sent no request), and its
@@ -17,15 +21,28 @@ import re
 from pathlib import Path
 
 from bulkbench.reports.contract_results import CheckRecord
+from bulkbench.reports.failure_groups import (
+    FailureGroup,
+    compact_cases,
+    entry_of_check,
+    group_entries,
+    status_counts_text,
+)
 from bulkbench.reports.handlers.base import Handler, ProviderResults, ReportContext
 from bulkbench.reports.load_views import fmt
 from bulkbench.reports.overview import overview_row
+from bulkbench.reports.step_outcomes import step_outcome
 
 __all__ = ["MarkdownHandler", "html_text", "md_code", "md_text"]
 
 MAX_FAILURES = 25
+MAX_GROUPS = 25
+#: a group's other entries listed one line each, at most.
+MAX_REST = 20
 MAX_MESSAGE = 600
+MAX_CURL = 1000
 _ICONS = {"passed": "✅", "failed": "❌", "incomplete": "⚠️"}
+_STEP_ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "not run": "⚪"}
 _PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^(?=[#+\-=>]|\d+[.)])")
 
@@ -111,26 +128,64 @@ class MarkdownHandler(Handler):
                     f"| {md_text(run.name)} | {md_text(v.name)} | {fmt(v.threshold, 3)} "
                     f"| {fmt(v.measured, 3)} | {verdict} |")
 
+    def _contract_folder(self) -> str:
+        """The contract folder relative to the run folder (where bodies/ and the HAR are)."""
+        contract = self.ctx.run.contract
+        if contract is None:
+            return "contract"
+        try:
+            return str(contract.path.parent.relative_to(self.ctx.run.folder)) or "."
+        except ValueError:
+            return str(contract.path.parent)
+
+    def _group(self, group: FailureGroup[CheckRecord]) -> list[str]:
+        icon = "❌" if group.failing else "⚠️"
+        lines = [f"<details><summary>{icon} <b>{html_text(group.provider)}</b> "
+                 f"{html_text(group.endpoint)} · {html_text(group.check)}: "
+                 f"{html_text(group.title, 200)}: <code>{html_text(group.shape, 200)}</code> "
+                 f"({group.count}: {status_counts_text(group.statuses)})</summary>", ""]
+        cases = compact_cases(group.cases, 12)
+        if cases:
+            lines += [f"Cases: {md_text(cases)}", ""]
+        first = group.first.item
+        label = f" \\[{md_text(group.first.case_label)}\\]" if group.first.case_label else ""
+        if first.failure and first.failure.message:
+            lines += [f"First{label} ({first.status}): "
+                      f"{md_text(first.failure.message, MAX_MESSAGE)}", ""]
+        if first.doc is not None:
+            page = md_text(first.doc.label)
+            link = f"[{page}]({first.doc.url})" if first.doc.url and first.doc.url.startswith(
+                ("http://", "https://")) else page
+            lines += [f"Documentation: {md_text(first.doc.sentence, 300)} ({link})", ""]
+        if first.seed is not None:
+            lines += [f"Seed {first.seed}", ""]
+        failure = first.failure
+        folder = self._contract_folder()
+        if failure and failure.repro is not None:
+            body = f"{folder}/{failure.repro.body_file}" if failure.repro.body_file else None
+            lines += ["Reproduce (from the run folder; the exchange is entry "
+                      f"{failure.har_entry} of `{folder}/failures.har`):", "",
+                      md_code("\n".join(failure.repro.lines(body)), "sh"), ""]
+        elif failure and failure.curl:  # a run from before repro commands: its curl, cut
+            lines += [md_code(failure.curl if len(failure.curl) <= MAX_CURL else
+                              failure.curl[:MAX_CURL] + " …", "sh"), ""]
+        for entry in group.rest[:MAX_REST]:
+            where = md_text(entry.case_label or entry.check)
+            lines.append(f"- {where} ({entry.status}): {md_text(entry.title, 160)}")
+        if len(group.rest) > MAX_REST:
+            lines.append(f"- … and {len(group.rest) - MAX_REST} more in index.html")
+        return [*lines, "", "</details>", ""]
+
     def shutdown(self) -> Path:
         lines = self.lines
-        if self.failures:
-            lines += ["", f"### Failed contract checks ({len(self.failures)})", ""]
-            for check in self.failures[:MAX_FAILURES]:
-                title = check.failure.title if check.failure else check.status
-                lines.append(f"<details><summary>{html_text(check.endpoint)} · "
-                             f"{html_text(check.label)}: {html_text(title, 200)}</summary>")
-                lines.append("")
-                if check.failure and check.failure.message:
-                    lines += [md_text(check.failure.message, MAX_MESSAGE), ""]
-                if check.doc is not None:
-                    lines += [f"Documentation: {md_text(check.doc.sentence, 300)}", ""]
-                if check.seed is not None:
-                    lines += [f"Seed {check.seed}", ""]
-                if check.failure and check.failure.curl:
-                    lines += [md_code(check.failure.curl, "sh"), ""]
-                lines += ["</details>", ""]
-            if len(self.failures) > MAX_FAILURES:
-                lines.append(f"… and {len(self.failures) - MAX_FAILURES} more in index.html.")
+        groups = group_entries(entry_of_check(c) for c in [*self.failures, *self.mismatches])
+        if groups:
+            lines += ["", f"### Not passed, grouped by cause ({len(groups)} groups of "
+                      f"{sum(g.count for g in groups)} checks)", ""]
+            for group in groups[:MAX_GROUPS]:
+                lines += self._group(group)
+            if len(groups) > MAX_GROUPS:
+                lines.append(f"… and {len(groups) - MAX_GROUPS} more groups in index.html.")
         if self.mismatches:
             lines += ["", f"### Assumption mismatches ({len(self.mismatches)})", "",
                       "Where the documentation is silent the provider decided otherwise than "
@@ -144,6 +199,12 @@ class MarkdownHandler(Handler):
                              f"| {md_text('; '.join(check.settle_with), 300)} |")
             if len(self.mismatches) > MAX_FAILURES:
                 lines.append(f"… and {len(self.mismatches) - MAX_FAILURES} more in index.html.")
+        if self.ctx.run.steps:
+            lines += ["", "### Steps", "", "| step | outcome | why |", "|---|---|---|"]
+            for step in self.ctx.run.steps:
+                outcome = step_outcome(step, self.ctx.run)
+                lines.append(f"| {md_text(step.name)} | {_STEP_ICONS[outcome.outcome]} "
+                             f"{outcome.outcome} | {md_text(outcome.why, 300)} |")
         if self.load_lines:
             lines += ["", "### Load runs", "",
                       "| run | status | requests | contacts/s | 429 | no HTTP answer | 5xx "

@@ -91,7 +91,7 @@ def test_summary_md_has_the_verdict_the_table_and_the_failures(recorded_run):
     assert "| provider | contract |" in text
     for provider in ("leadlex", "datananas", "sociocs"):
         assert f"| {provider} |" in text
-    assert "### Failed contract checks" in text and "```sh\ncurl" in text
+    assert "### Not passed, grouped by cause" in text and "```sh\ncurl" in text
     assert "### SLA" in text and "❌ FAIL" in text
     assert len(text.encode()) < 1024 * 1024
 
