@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkbench.contract.derived_spec import Pins, derived_document
+from bulkbench.contract.exchange import Exchange, Received, SentRequest
 from bulkbench.contract.redaction import scrub
 from bulkbench.contract.target import Target
 from bulkbench.core.catalog import Endpoint
@@ -50,6 +51,8 @@ class StFailure:
     mode: str
     request: dict[str, Any]
     response: dict[str, Any] | None
+    #: the failing exchange whole (for failures.har and the repro command).
+    exchange: Exchange | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -121,7 +124,29 @@ def _failure(exc: BaseException, case: Any, response: Any, mode: str) -> StFailu
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body or "")
     request = {"method": response.request.method, "url": scrub(str(response.request.url)),
                "body": scrub(text[:2048])}
-    return StFailure(title, message, curl, mode, request, _response_excerpt(response))
+    return StFailure(title, message, curl, mode, request, _response_excerpt(response),
+                     _exchange(response))
+
+
+def _exchange(response: Any) -> Exchange | None:
+    """The request schemathesis sent and the response, as the suite's own exchange."""
+    try:
+        sent = response.request
+        body = sent.body if isinstance(sent.body, bytes) else (
+            str(sent.body).encode() if sent.body else None)
+        elapsed = response.elapsed
+        seconds = elapsed.total_seconds() if hasattr(elapsed, "total_seconds") else float(
+            elapsed or 0)
+        return Exchange(
+            SentRequest(str(sent.method), str(sent.url),
+                        tuple((str(k), str(v)) for k, v in sent.headers.items()), body,
+                        len(body or b"")),
+            Received(int(response.status_code),
+                     tuple((str(k), str(v)) for k, values in response.headers.items()
+                           for v in (values if isinstance(values, list) else [values])),
+                     bytes(response.content or b""), seconds))
+    except Exception:  # a response of another shape: the excerpts still describe it
+        return None
 
 
 class _Runner:

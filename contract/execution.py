@@ -107,7 +107,8 @@ def _run_schemathesis(session: SuiteSession, planned: PlannedCheck) -> None:
                        endpoint.doc_seed, endpoint.doc_url),
             seed=target.seed, run_tag=target.run_tag, curl=failure.curl,
             request=failure.request, response=failure.response,
-            extra={"generation_mode": failure.mode, "examples": dict(result.examples)})
+            extra={"generation_mode": failure.mode, "examples": dict(result.examples)},
+            exchange=failure.exchange)
         keys = _assumption_behind(target, endpoint, planned.check, failure)
         if keys is not None:
             raise AssumptionMismatch.of(found, keys, target.name)

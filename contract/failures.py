@@ -5,8 +5,9 @@ Two kinds of error, on purpose apart::
     AssertionError
     └── CheckFailure          a check found the provider breaking its contract: title,
         │                     message, the check and endpoint, the doc reference, the seed,
-        │                     a curl line reproducing the request (keys redacted), and
-        │                     excerpts of the request and the response
+        │                     a curl line reproducing the request (keys redacted),
+        │                     excerpts of the request and the response, and the
+        │                     exchange itself (for failures.har and the repro command)
         └── AssumptionMismatch the provider decided an open point of the documentation
                               otherwise than the spec assumed: not a broken contract. It
                               names the config keys that settle the point (reported apart
@@ -86,6 +87,9 @@ class CheckFailure(AssertionError):
     #: what the broken expectation rests on: ``documented`` (a sentence of the docs),
     #: ``consequence`` (follows from documented rules), or "" (the check's own basis).
     basis: str = ""
+    #: the failing exchange, whole (the results recorder writes it to ``failures.har`` and
+    #: its request body to a file the repro command sends); never in ``as_dict``.
+    exchange: Exchange | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         AssertionError.__init__(self, self.title)
@@ -129,9 +133,12 @@ class AssumptionMismatch(CheckFailure):
     def of(cls, failure: CheckFailure, keys: tuple[str, ...],
            provider: str | None) -> AssumptionMismatch:
         """``failure`` re-read as a mismatch with the assumption behind ``keys``."""
+        if not keys:  # every open point is settled by a key or checked tolerantly
+            raise ValueError(f"an assumption mismatch must name the keys that settle it "
+                             f"({failure.check}: {failure.title})")
         fields = {name: getattr(failure, name) for name in (
             "title", "message", "check", "endpoint", "doc", "seed", "run_tag", "case", "curl",
-            "request", "response", "extra", "basis")}
+            "request", "response", "extra", "basis", "exchange")}
         return cls(**fields, keys=keys, provider=provider)
 
     @property

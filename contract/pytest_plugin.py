@@ -9,9 +9,12 @@ environment where bulkbench is installed; they do nothing until the suite is col
 The recorder is registered by the suite's ``conftest.py``. It reads
 each test's :class:`~contract.plan.PlannedCheck`, turns the test's outcome into a record
 (a :class:`~contract.failures.CheckFailure` gives the structured failure, anything else a
-"check crashed" failure), adds the check and endpoint to the JUnit properties, and at the
-end writes ``results.json`` (``--results FILE``, else beside ``--junitxml``) and scrubs
-every known secret from the JUnit file.
+"check crashed" failure) with its duration, adds the check and endpoint to the JUnit
+properties, and at the end writes ``results.json`` (``--results FILE``, else beside
+``--junitxml``) and scrubs every known secret from the JUnit file. The exchange of each
+failure and assumption mismatch goes to ``failures.har`` beside it, its request body to
+``bodies/<n>.json`` and its record gets the command replaying it
+(``contract.failure_files``). A doc reference names its provider and page title.
 """
 
 from __future__ import annotations
@@ -21,16 +24,19 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
+from bulkbench.contract.failure_files import FailureFiles
 from bulkbench.contract.failures import AssumptionMismatch, CheckFailure
 from bulkbench.contract.outcomes import MismatchSkip
 from bulkbench.contract.plan import PlannedCheck, known_checks, unknown_checks
 from bulkbench.contract.preflight import TargetUnreachable, preflight
 from bulkbench.contract.redaction import scrub
+from bulkbench.contract.repro import Origin, key_variable, sandbox_command
 from bulkbench.contract.results import write_results
 from bulkbench.contract.session import SuiteSession
-from bulkbench.contract.target import PROVIDERS, SuiteOptions, build_targets
+from bulkbench.contract.target import PROVIDERS, SuiteOptions, Target, build_targets
 from bulkbench.core.catalog import default_catalog
 from bulkbench.core.errors import BulkbenchError
 from bulkbench.core.run_layout import RESULTS
@@ -92,11 +98,15 @@ def _skip_reason(report: pytest.TestReport) -> str:
 class ResultsRecorder:
     """Collects one record per planned check and writes them at the end of the session."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, origins: list[Origin] | None = None) -> None:
         self.config = config
         self.records: dict[str, dict[str, Any]] = {}
         self.started = time.time()
         self.meta: dict[str, Any] = {}
+        path = self._path()
+        self.files = FailureFiles(path.parent, origins or []) if path is not None else None
+        if self.files is not None:
+            self.files.clear()
 
     def _path(self) -> Path | None:
         explicit = self.config.getoption("results", None)
@@ -153,11 +163,13 @@ class ResultsRecorder:
             record["reason"] = scrub(_skip_reason(report))
             if error.mismatch.doc is not None:
                 record["doc"] = error.mismatch.doc.as_dict()
+            self._keep_exchange(record, "mismatch", error.mismatch, call)
         elif report.skipped:
             record["reason"] = scrub(_skip_reason(report))
         elif report.failed:
             if isinstance(error, CheckFailure):
                 record["failure"] = error.as_dict()
+                self._keep_exchange(record, "failure", error, call)
                 record["basis"] = ("assumption" if isinstance(error, AssumptionMismatch)
                                    else error.basis or "documented")
                 if error.doc is not None:
@@ -168,16 +180,37 @@ class ResultsRecorder:
                     "message": scrub(f"{type(error).__name__}: {error}")[:4000]
                     if error is not None else scrub(str(report.longrepr))[:4000],
                     "curl": None}
+        if session is not None and isinstance(record.get("doc"), dict):
+            record["doc"].update(doc_page(session, planned.endpoint, record["doc"]))
         return record
+
+    def _keep_exchange(self, record: dict[str, Any], part: str, failure: CheckFailure,
+                       call: pytest.CallInfo[None]) -> None:
+        """Write ``failure``'s exchange to the HAR and its body file; the record's
+        ``part`` (failure or mismatch) points at them and holds the repro."""
+        if self.files is None or failure.exchange is None:
+            return
+        case = f" [{record['case']}]" if record.get("case") else ""
+        kind = "assumption mismatch" if record["status"] == "mismatch" else "failed"
+        about = {k: record.get(k) for k in ("provider", "endpoint", "check", "case",
+                                            "status", "nodeid")}
+        record[part].update(self.files.add(
+            failure.exchange, ended_at=call.stop,
+            comment=f"{kind}: {record['check']}{case} on {record['endpoint']}: "
+                    f"{failure.title}", about={**about, "title": failure.title}))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         path = self._path()
         if path is not None:
-            meta = {**self.meta, "started_at": self.started,
+            meta = {**self.meta, "contract_dir": str(path.parent.absolute()),
+                    "started_at": self.started,
                     "duration_seconds": round(time.time() - self.started, 2),
                     "pytest_exit_status": int(exitstatus)}
             write_results(path, meta, list(self.records.values()))
+        if self.files is not None:
+            self.files.write("the exchanges of the contract run's failures and assumption "
+                             "mismatches (keys redacted)")
         junit = self.config.getoption("xmlpath", None)
         if junit and Path(junit).exists():
             text = Path(junit).read_text(encoding="utf-8")
@@ -251,7 +284,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = SuiteSession(targets, catalog)
     config.stash[SESSION_KEY] = session
     if not config.pluginmanager.has_plugin(_PLUGIN_NAME):
-        recorder = ResultsRecorder(config)
+        recorder = ResultsRecorder(config, origins_of(targets, options))
         recorder.meta = {
             "providers": list(options.providers),
             "targets": {name: {"base_url": scrub(t.base_url), "sandbox": t.is_sandbox,
@@ -261,6 +294,68 @@ def pytest_configure(config: pytest.Config) -> None:
             "max_examples": options.max_examples,
         }
         config.pluginmanager.register(recorder, _PLUGIN_NAME)
+
+
+def _sandbox_info(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        info = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def origins_of(targets: dict[str, Target], options: SuiteOptions) -> list[Origin]:
+    """Where each target's requests went, the variables of its keys and, for a sandbox,
+    the command starting one like it (for the repro commands)."""
+    main, throttled = (_sandbox_info(options.sandbox_info),
+                       _sandbox_info(options.throttled_sandbox_info))
+    origins: list[Origin] = []
+    for name, target in targets.items():
+        variables = {role: key_variable(name, role, target.key_env) for role in target.keys}
+        keys = {key: variables[role] for role, key in target.keys.items()}
+        roles = {variables[role]: role for role in target.keys}
+        serve = None
+        if target.is_sandbox:
+            serve = sandbox_command(
+                target.seed, faults=[str(f) for f in main.get("faults") or ()],
+                variant=main.get("variant"), rate_limit=main.get("rate_limit"),
+                assumption_files=[str(f) for f in main.get("assumption_files") or ()])
+            if target.admin is not None:
+                keys[target.admin.key] = "BULKBENCH_SANDBOX_ADMIN_KEY"
+                roles["BULKBENCH_SANDBOX_ADMIN_KEY"] = "admin"
+                origins.append(Origin(name, target.admin.url, keys, roles, serve))
+        origins.append(Origin(name, target.base_url, keys, roles, serve))
+        if target.throttle is not None:
+            limited = sandbox_command(
+                target.seed, faults=[str(f) for f in throttled.get("faults") or ()],
+                variant=throttled.get("variant"), rate_limit=throttled.get("rate_limit"))
+            origins.append(Origin(name, target.throttle.base_url,
+                                  {target.throttle.key: variables.get("full", "")},
+                                  roles, limited))
+    return origins
+
+
+def doc_page(session: SuiteSession, endpoint_key: str,
+             doc: dict[str, Any]) -> dict[str, Any]:
+    """The provider and page title of ``doc``'s link (``x-bulkbench-doc`` ``title``, else
+    nothing): a report labels the link "LeadLex: Bulk Create Contacts", not the seed
+    file's name."""
+    try:
+        endpoint = session.catalog.endpoint(endpoint_key)
+        provider = session.catalog.provider(endpoint_key.split(".", 1)[0])
+    except Exception:  # an unknown endpoint must not lose the record
+        return {}
+    if not doc.get("url") or doc.get("url") != endpoint.doc_url:
+        return {}
+    brand = str(provider.title).split(" ", 1)[0] if provider.title else provider.name
+    title = None
+    for item in (provider.document.get("paths") or {}).values():
+        for op in (item or {}).values() if isinstance(item, dict) else ():
+            if isinstance(op, dict) and op.get("x-bulkbench-endpoint") == endpoint.name:
+                title = (op.get("x-bulkbench-doc") or {}).get("title")
+    return {"provider": brand, "title": str(title) if title else None}
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -202,7 +202,7 @@ class CheckContext:
             title=scrub(title), message=scrub(message), check=self.spec.name,
             endpoint=self.endpoint.key, doc=self.doc, seed=self.seed, run_tag=self.run_tag,
             case=self.case.name if self.case is not None else None, curl=curl,
-            request=request, response=response, extra=extra)
+            request=request, response=response, extra=extra, exchange=exchange)
 
     def fail(self, title: str, message: str, exchange: Exchange | None = None,
              **extra: Any) -> NoReturn:
