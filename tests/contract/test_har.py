@@ -47,6 +47,9 @@ def test_failures_har_is_har_1_2_with_every_failing_exchange(
         part = record.get("failure") or record.get("mismatch")
         entry = entries[part["exchange"]["har_entry"]]
         assert entry["_bulkbench"]["check"] == record["check"]
+        # the documentation link is labelled with the provider and the page's title
+        assert (record["doc"]["provider"], record["doc"]["title"]) == (
+            "LeadLex", "Bulk Create Contacts")
         assert entry["request"]["method"] == "POST"
         assert entry["request"]["url"].endswith("/leadlex/v1/contacts/bulk")
         assert entry["response"]["status"] == part["response"]["status"] == 200
