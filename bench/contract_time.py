@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bulkbench.contract.suite_process import run_suite
-from bulkbench.contract.target import PROVIDERS
+from bulkbench.core.providers import BUNDLED as PROVIDERS
 
 TARGET_SECONDS = 180.0
 

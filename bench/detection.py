@@ -32,8 +32,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bulkbench.contract.suite_process import SuiteRun, run_suite
-from bulkbench.contract.target import PROVIDERS
 from bulkbench.core.errors import BulkbenchError
+from bulkbench.core.providers import BUNDLED as PROVIDERS
 from bulkbench.sandbox.assumed import VARIANTS_DIR
 
 #: the check(s) expected to catch each fault; an empty tuple: not a contract violation the

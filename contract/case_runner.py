@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from bulkbench.contract.error_bodies import error_code, error_details
 from bulkbench.contract.exchange import Exchange
+from bulkbench.contract.inspection import SandboxInspector
 from bulkbench.contract.requests import (
     ENDING,
     create_items,
@@ -222,6 +223,12 @@ def _lookup(ctx: CheckContext, item: Mapping[str, Any], body: Any,
         cc = request.body.get("phone_number_cc") if isinstance(request.body, dict) else None
         return inspector.contacts(provider, phone=str(item.get("phone_number")),
                                   phone_cc=cc if isinstance(cc, str) else None)
+    # a provider served from its spec alone is found by its identity keys, whatever their
+    # names (the sandbox's generic route, ``SandboxInspector.find``)
+    identity = {k: item[k] for k in keys if k not in ("email", "phone")
+                and item.get(k) not in (None, "")}
+    if identity and isinstance(inspector, SandboxInspector):
+        return inspector.find(provider, identity)
     email = item.get("email")
     phone = item.get("phone")
     found: list[dict[str, Any]] = []

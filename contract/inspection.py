@@ -18,12 +18,18 @@ from bulkbench.contract.target import SandboxAdmin
 
 __all__ = ["SandboxInspector"]
 
-#: the route that finds a provider's contacts by its identity value.
+#: the routes of the bundled providers' folders that find contacts by an identity value;
+#: any other provider is served by the generic sandbox (``sandbox/generic.py``), whose
+#: route takes the identity keys of its spec by name.
 _LOOKUP = {
     "leadlex": ("/leadlex/contacts", "email", "phone"),
     "datananas": ("/datananas/contacts/by-email", "email", None),
     "sociocs": ("/sociocs/contacts/by-phone", None, "phone"),
 }
+
+
+def _generic_lookup(provider: str, identity: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"/{provider}/contacts/by-identity", {k: str(v) for k, v in identity.items()}
 
 
 class SandboxInspector:
@@ -56,7 +62,12 @@ class SandboxInspector:
     def contacts(self, provider: str, *, email: str | None = None, phone: str | None = None,
                  workspace: str = "main", phone_cc: str | None = None
                  ) -> list[dict[str, Any]]:
-        """The stored contacts with that email (or phone), oldest first; each has ``data``."""
+        """The stored contacts with that email (or phone), oldest first; each has ``data``.
+        For a provider served from its spec alone, ``email`` / ``phone`` are the values of
+        its identity keys of those names (see :meth:`find` for any other key)."""
+        if provider not in _LOOKUP:
+            wanted = {k: v for k, v in (("email", email), ("phone", phone)) if v is not None}
+            return self.find(provider, wanted, workspace=workspace) if wanted else []
         path, email_param, phone_param = _LOOKUP[provider]
         params: dict[str, Any] = {"workspace": workspace}
         if email is not None and email_param:
@@ -70,6 +81,14 @@ class SandboxInspector:
         found = self._call("GET", path, params)
         contacts = found.get("contacts", [])
         return [c for c in contacts if isinstance(c, dict)]
+
+    def find(self, provider: str, identity: Mapping[str, Any], *, workspace: str = "main"
+             ) -> list[dict[str, Any]]:
+        """The stored contacts of a provider served from its spec alone whose identity keys
+        have these values (``{"phone_number": "1617…"}``)."""
+        path, params = _generic_lookup(provider, identity)
+        found = self._call("GET", path, {**params, "workspace": workspace})
+        return [c for c in found.get("contacts", []) if isinstance(c, dict)]
 
     def list_view(self, provider: str, list_id: str) -> dict[str, Any]:
         """``{contact_count, member_count, contact_ids, …}`` of one list."""

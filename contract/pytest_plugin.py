@@ -36,9 +36,10 @@ from bulkbench.contract.redaction import scrub
 from bulkbench.contract.repro import Origin, key_variable, sandbox_command
 from bulkbench.contract.results import write_results
 from bulkbench.contract.session import SuiteSession
-from bulkbench.contract.target import PROVIDERS, SuiteOptions, Target, build_targets
+from bulkbench.contract.target import SuiteOptions, Target, build_targets
 from bulkbench.core.catalog import default_catalog
 from bulkbench.core.errors import BulkbenchError
+from bulkbench.core.providers import provider_names, use_specs
 from bulkbench.core.run_layout import RESULTS
 
 __all__ = [
@@ -48,8 +49,11 @@ __all__ = [
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bulkbench contract suite")
-    group.addoption("--provider", default="all", choices=[*PROVIDERS, "all"],
-                    help="The provider to test (default: all).")
+    group.addoption("--provider", default="all",
+                    help="The provider to test: one of the catalog's, or all (default).")
+    group.addoption("--spec", action="append", default=[], dest="specs", metavar="FILE",
+                    help="A spec of your own (a file or a folder of *.yaml) beside the "
+                         "bundled ones (repeatable).")
     group.addoption("--base-url", default=None, help="The provider's base URL.")
     group.addoption("--provider-config", "--config", dest="provider_config", default=None,
                     help="The provider config (TOML): URLs, key variables, lists.")
@@ -230,7 +234,7 @@ def _options(config: pytest.Config) -> SuiteOptions:
     provider = str(config.getoption("provider"))
     path = config.getoption("provider_config")
     return SuiteOptions(
-        providers=PROVIDERS if provider == "all" else (provider,),
+        providers=provider_names() if provider == "all" else (provider,),
         base_url=config.getoption("base_url"),
         config=Path(path) if path else None,
         seed=int(config.getoption("seed")),
@@ -265,7 +269,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Build the suite's session (usage errors and an unreachable target stop it here)."""
     if not _suite_requested(config):
         return
-    catalog = default_catalog()
+    try:
+        use_specs(list(config.getoption("specs") or []), config.getoption("provider_config"))
+        catalog = default_catalog()
+    except BulkbenchError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    provider = str(config.getoption("provider"))
+    if provider != "all" and provider not in provider_names(catalog):
+        raise pytest.UsageError(f"--provider {provider!r}: expected one of "
+                                f"{', '.join(provider_names(catalog))} or all")
     unknown = unknown_checks(list(config.getoption("only_checks") or []))
     if unknown:
         raise pytest.UsageError(f"--check {', '.join(unknown)}: no such check (known: "

@@ -30,11 +30,12 @@ from typing import Any
 from bulkbench.contract.preflight import preflight_providers
 from bulkbench.contract.redaction import register_secrets, scrub, scrub_file
 from bulkbench.contract.results import read_results
-from bulkbench.contract.target import PROVIDERS, SuiteOptions, build_targets
+from bulkbench.contract.target import SuiteOptions, build_targets
 from bulkbench.core.catalog import default_catalog
 from bulkbench.core.child_processes import parent_death_signal
 from bulkbench.core.config import load_config
 from bulkbench.core.errors import BulkbenchError, UsageError
+from bulkbench.core.providers import provider_names
 from bulkbench.core.run_layout import JUNIT, RESULTS
 
 __all__ = ["MAIN_RATE_LIMIT", "THROTTLED_RATE_LIMIT", "SuiteCrashed", "SuiteRun", "run_suite"]
@@ -138,10 +139,12 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
     Relative paths are the caller's (the suite itself runs in the repository)."""
     out_dir = Path(out_dir).absolute()
     config = Path(config).absolute() if config is not None else None
+    known = provider_names()
     for name in providers:
-        if name not in PROVIDERS:
-            raise UsageError(f"unknown provider {name!r} (known: {', '.join(PROVIDERS)})")
-    if len(providers) not in (1, len(PROVIDERS)):
+        if name not in known:
+            raise UsageError(f"unknown provider {name!r} (known: {', '.join(known)}; a spec "
+                             "of your own is added with --spec FILE)")
+    if len(set(providers)) not in (1, len(known)):
         raise UsageError("give one provider or all")
     cfg = load_config(config, default_catalog())
     if base_url is not None and len(providers) != 1:
@@ -166,7 +169,7 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
                 register_secrets([env.get(pconf.webhook_secret_env)])
     if real:  # what the suite would refuse, refused here in one line
         build_targets(SuiteOptions(
-            providers=PROVIDERS if len(providers) == len(PROVIDERS) else tuple(providers),
+            providers=known if len(set(providers)) == len(known) else tuple(providers),
             base_url=base_url, config=config, seed=seed), default_catalog(), env)
         # a target that does not answer at all: one line, no check judged
         preflight_providers(providers, base_url, config, timeout=timeout)
@@ -179,7 +182,7 @@ def run_suite(providers: Sequence[str], out_dir: Path, *, base_url: str | None =
             "-p", "no:cacheprovider", "--junitxml", str(junit_path),
             "--results", str(results_path), "--seed", str(seed),
             "--max-examples", str(max_examples)]
-    args += ["--provider", providers[0] if len(providers) == 1 else "all"]
+    args += ["--provider", providers[0] if len(set(providers)) == 1 else "all"]
     if config is not None:
         args += ["--provider-config", str(config)]
     if base_url is not None:

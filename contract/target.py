@@ -35,7 +35,6 @@ from bulkbench.core.config import Config, ProviderConfig, load_config
 from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
-    "PROVIDERS",
     "SandboxAdmin",
     "SuiteConfigError",
     "SuiteOptions",
@@ -45,9 +44,6 @@ __all__ = [
     "build_targets",
     "parse_listen",
 ]
-
-PROVIDERS = ("leadlex", "datananas", "sociocs")
-
 
 class SuiteConfigError(BulkbenchError):
     """The suite cannot run as asked (no base URL, no key, unreadable sandbox info)."""

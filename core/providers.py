@@ -42,9 +42,12 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bulkbench.core.errors import BulkbenchError
+
+if TYPE_CHECKING:
+    from bulkbench.core.catalog import Catalog
 
 __all__ = [
     "BUNDLED",
@@ -58,6 +61,7 @@ __all__ = [
     "folder",
     "folders",
     "ordered",
+    "provider_names",
     "spec_files",
     "use_specs",
 ]
@@ -113,6 +117,13 @@ def ordered(names: Iterable[str]) -> list[str]:
     then the others by name."""
     unique = set(names)
     return [n for n in BUNDLED if n in unique] + sorted(unique - set(BUNDLED))
+
+
+def provider_names(catalog: Catalog | None = None) -> tuple[str, ...]:
+    """The providers of ``catalog`` (default: the default catalog), :func:`ordered`."""
+    from bulkbench.core.catalog import default_catalog
+
+    return tuple(ordered(p.name for p in (catalog or default_catalog()).providers))
 
 
 # ------------------------------------------------------------------------ specs

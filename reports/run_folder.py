@@ -18,16 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bulkbench.core.providers import ordered
 from bulkbench.core.run_layout import CONTRACT_DIR, RunLayout, repetition_of
 from bulkbench.reports.contract_results import ContractResults, read_contract_results
 from bulkbench.reports.errors import RunFolderError
 from bulkbench.reports.load_results import LoadRun, read_load_run
 from bulkbench.reports.run_manifest import RunManifest, StepRecord, read_manifest
 
-__all__ = ["KNOWN_PROVIDERS", "RunData", "read_run"]
+__all__ = ["RunData", "read_run"]
 
-#: the order providers are shown in when the manifest gives none.
-KNOWN_PROVIDERS = ("leadlex", "datananas", "sociocs")
 _NOT_RUNS = {"sandbox", "workers"}
 
 
@@ -53,8 +52,7 @@ class RunData:
         unique = list(dict.fromkeys(found))
         if self.manifest and self.manifest.providers:
             return unique
-        known = [p for p in KNOWN_PROVIDERS if p in unique]
-        return known + [p for p in unique if p not in known]
+        return ordered(unique)  # the names the run folder holds, in the registry's order
 
     def load_runs_of(self, provider: str) -> list[LoadRun]:
         return [r for r in self.load_runs if r.provider == provider]

@@ -93,7 +93,8 @@ def create_app(settings: SandboxSettings | None = None, *, catalog: Catalog | No
     """
     settings = settings or SandboxSettings()
     catalog = catalog or default_catalog()
-    sandbox = Sandbox(settings, catalog, load_plugins() if plugins is None else plugins)
+    sandbox = Sandbox(settings, catalog,
+                      load_plugins(catalog) if plugins is None else plugins)
 
     routes: list[BaseRoute] = []
     for provider in catalog.providers:

@@ -10,9 +10,11 @@ at module level, named ``plugin``, and declares on it what it serves::
         ...                       # call.body is parsed, size-checked and schema-valid
         return {"data": ...}      # rendered as JSON with the success status
 
-then adds the module's name to ``PROVIDER_MODULES`` in ``sandbox/providers/__init__.py``
-(the one registration line). Several modules may serve one provider. The endpoint's
-method and path come from the catalog (``x-bulkbench-endpoint``), never from the module.
+and names the module in its provider's folder (``sandbox`` of the folder in
+``bulkbench.core.providers``: the bundled table, or a ``bulkbench.providers`` entry point).
+Several modules may serve one provider; a batch endpoint no module serves is served from
+the spec (``sandbox/generic.py``). The endpoint's method and path come from the catalog
+(``x-bulkbench-endpoint``), never from the module.
 
 Before a handler runs, the core has done, in this order: the request id, the configured
 latency, the rate limit, authentication (the endpoint's auth scheme → ``call.key``), the

@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from bulkbench.commands.help_values import ValuesInHelp
-from bulkbench.core.catalog import Catalog, Endpoint, load_catalog
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
+from bulkbench.core.catalog import Catalog, Endpoint, default_catalog, load_catalog
+from bulkbench.core.providers import added_specs
 from bulkbench.orchestration.display import make_console
 
 
@@ -117,9 +119,11 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--documented-only", help="Leave out endpoints the docs do not describe."),
         ] = False,
+        spec: SpecOption = None,
     ) -> int:
         """List the endpoints the specs describe: limits, identity keys, auth and error codes."""
-        cat = load_catalog(specs)
+        use_spec_options(spec)
+        cat = load_catalog(specs, added=added_specs()) if specs is not None else default_catalog()
         if as_json:
             eps = [endpoint_summary(ep) for ep in cat.endpoints(documented_only=documented_only)]
             typer.echo(orjson.dumps({"endpoints": eps}, option=orjson.OPT_INDENT_2).decode())

@@ -19,12 +19,14 @@ import typer
 from rich.console import Console
 
 from bulkbench.commands.help_values import ValuesInHelp, completer
-from bulkbench.contract.target import PROVIDERS
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
 from bulkbench.core.errors import UsageError
+from bulkbench.core.providers import provider_names
 from bulkbench.core.run_layout import RunLayout
 from bulkbench.orchestration.display import make_console
 
 __all__ = ["register", "render_summary"]
+
 
 def _default_out() -> Path:
     return RunLayout.default().contract_dir
@@ -116,6 +118,7 @@ def register(app: typer.Typer) -> None:
         sandbox_fault: Annotated[list[str] | None, typer.Option(
             "--sandbox-fault", hidden=True,
             help="Switch a sandbox fault on (for demos and bench/detection.py).")] = None,
+        spec: SpecOption = None,
     ) -> int:
         """Run the contract suite: does the provider do what its documentation promises?"""
         from bulkbench.contract.plan import known_checks, unknown_checks
@@ -125,9 +128,11 @@ def register(app: typer.Typer) -> None:
         if list_checks:
             _print_checks(known_checks())
             return 0
-        if provider not in (*PROVIDERS, "all"):
+        use_spec_options(spec, config)
+        known = provider_names()
+        if provider not in (*known, "all"):
             raise UsageError(f"--provider {provider!r}: expected one of "
-                             f"{', '.join(PROVIDERS)} or all")
+                             f"{', '.join(known)} or all")
         if max_examples < 1:
             raise UsageError("--max-examples must be at least 1")
         if timeout is not None and timeout <= 0:
@@ -144,7 +149,7 @@ def register(app: typer.Typer) -> None:
 
             load_plugins()
             faults.check_names(sandbox_fault)
-        providers = list(PROVIDERS) if provider == "all" else [provider]
+        providers = list(known) if provider == "all" else [provider]
         # the suite runs in the repository: relative paths are the caller's, made absolute
         out_dir = (out or _default_out()).absolute()
         config = config.absolute() if config is not None else None

@@ -18,6 +18,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 from bulkbench.commands.help_values import ValuesInHelp, completer
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
 from bulkbench.core.catalog import Catalog, default_catalog, load_catalog
 from bulkbench.core.errors import UsageError
 
@@ -161,8 +162,10 @@ def register(app: typer.Typer) -> None:
                 "[provider.assumptions] settle the docs' open points.",
             ),
         ] = None,
+        spec: SpecOption = None,
     ) -> int:
         """Write a generated contact batch (valid, boundary or edge case) for an endpoint."""
+        use_spec_options(spec, config)
         from bulkbench.generators.case_output import case_chunks
         from bulkbench.generators.edge_cases import find_case
         from bulkbench.generators.streaming import FORMATS, stream_batch

@@ -40,6 +40,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bulkbench.commands.help_values import ValuesInHelp, completer
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
 from bulkbench.core.assumptions import ASSUMPTIONS, settle
 from bulkbench.core.catalog import default_catalog
 from bulkbench.core.config import load_config
@@ -480,8 +481,10 @@ def register(app: typer.Typer) -> None:
         sandbox_fault: Annotated[list[str] | None, typer.Option(
             "--sandbox-fault", metavar="NAME", autocompletion=completer("faults"),
             help="Sandbox only: a fault (repeatable; listed below).")] = None,
+        spec: SpecOption = None,
     ) -> int:
         """Run a locust load scenario and check it against an SLA."""
+        use_spec_options(spec, config)
         _out_not_an_option(out)
         return run_load(LoadRequest(
             provider=provider, scenario=scenario, endpoint=endpoint, users=users, rate=rate,

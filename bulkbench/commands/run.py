@@ -22,6 +22,7 @@ import typer
 from rich.text import Text
 
 from bulkbench.commands.help_values import ValuesInHelp, completer
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
 from bulkbench.orchestration.display import make_console, print_summary
 from bulkbench.orchestration.pipeline import (
     MAX_REPEAT,
@@ -100,8 +101,10 @@ def register(app: typer.Typer) -> None:
             "--repeat", metavar="N", min=1, max=MAX_REPEAT,
             help="Run each throughput scenario N times and keep every repetition, so that "
             "`bulkbench report --compare` can tell a change from noise.")] = 1,
+        spec: SpecOption = None,
     ) -> int:
         """Run the whole job: contract suite, short load runs, report; exit 0 when all pass."""
+        use_spec_options(spec, config)
         console = make_console()
         result = run_pipeline(RunRequest(
             provider=provider, base_url=base_url, api_key=api_key, config=config,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from bulkbench.commands.help_values import ValuesInHelp, completer
+from bulkbench.commands.spec_files import SpecOption, use_spec_options
 from bulkbench.core.config import redact
 
 
@@ -119,8 +120,10 @@ def register(app: typer.Typer) -> None:
             "--max-connections", metavar="N",
             help="Open connections, WebSockets included; one more is answered 503 and "
                  "closed.")] = 1000,
+        spec: SpecOption = None,
     ) -> int:
         """Start the sandbox: a faithful reference provider for all five endpoints."""
+        use_spec_options(spec)
         from bulkbench.sandbox import faults
         from bulkbench.sandbox.assumed import resolve
         from bulkbench.sandbox.errors import SandboxError

@@ -32,6 +32,7 @@ from bulkbench.contract.preflight import TargetUnreachable, preflight
 from bulkbench.core.catalog import Catalog, default_catalog
 from bulkbench.core.config import load_config
 from bulkbench.core.errors import BulkbenchError, UsageError
+from bulkbench.core.providers import provider_names
 from bulkbench.core.run_layout import new_run_folder
 from bulkbench.orchestration.display import RunDisplay
 from bulkbench.orchestration.profiles import PROFILES, Profile
@@ -46,7 +47,6 @@ from bulkbench.orchestration.steps import (
 )
 from bulkbench.orchestration.targets import SharedSandboxes, Target, resolve_targets
 from bulkbench.reports.render import Rendered, render_run
-from bulkbench.reports.run_folder import KNOWN_PROVIDERS
 from bulkbench.reports.run_manifest import RunManifest, StepRecord, write_manifest
 
 __all__ = ["MAX_REPEAT", "STAGES", "RunRequest", "RunResult", "run_pipeline"]
@@ -101,9 +101,7 @@ def _run_folder(out: Path | None) -> Path:
 
 
 def _providers(catalog: Catalog, choice: str) -> list[str]:
-    known = [p.name for p in catalog.providers]
-    names = [p for p in KNOWN_PROVIDERS if p in known] + [
-        p for p in known if p not in KNOWN_PROVIDERS]
+    names = list(provider_names(catalog))
     if choice == "all":
         return names
     if choice not in names:

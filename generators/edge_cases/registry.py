@@ -8,23 +8,41 @@ keeps every case's contacts apart from every other's within one run.
 
 from __future__ import annotations
 
+import importlib
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from bulkbench.core import providers
 from bulkbench.core.catalog import Catalog, default_catalog
 from bulkbench.generators.contact_templates import MAX_INDEX, check_run_tag, default_run_tag
 from bulkbench.generators.edge_cases.boundary_cases import boundary_cases
 from bulkbench.generators.edge_cases.building import BAND, CaseContext, Draft
 from bulkbench.generators.edge_cases.csv_cases import csv_cases
-from bulkbench.generators.edge_cases.datananas_batch_cases import datananas_batch_cases
 from bulkbench.generators.edge_cases.field_cases import field_cases
-from bulkbench.generators.edge_cases.leadlex_batch_cases import leadlex_batch_cases
 from bulkbench.generators.edge_cases.list_cases import list_cases
 from bulkbench.generators.edge_cases.model import Case, CaseRequest
-from bulkbench.generators.edge_cases.sociocs_batch_cases import sociocs_batch_cases
 from bulkbench.generators.errors import GeneratorError, UnknownCase
 
-__all__ = ["edge_cases", "find_case"]
+__all__ = ["edge_cases", "find_case", "provider_cases"]
+
+#: a provider folder's edge cases: the catalog → its drafts.
+ProviderCases = Callable[[Catalog], Iterable[Draft]]
+
+
+def provider_cases(catalog: Catalog) -> list[ProviderCases]:
+    """The edge-case builders of the catalog's providers' folders (``core/providers.py``:
+    ``edge_cases = ["module:function", …]``), in the catalog's provider order."""
+    makers: list[ProviderCases] = []
+    for provider in catalog.providers:
+        folder = providers.folder(provider.name)
+        for name in folder.edge_cases if folder is not None else ():
+            module, _, attr = name.partition(":")
+            try:
+                make = getattr(importlib.import_module(module), attr or "edge_cases")
+            except (ImportError, AttributeError) as exc:
+                raise GeneratorError(f"{provider.name}: edge cases {name!r}: {exc}") from exc
+            makers.append(make)
+    return makers
 
 _BUILT: dict[int, tuple[Catalog, tuple[Case, ...]]] = {}
 
@@ -66,9 +84,7 @@ def edge_cases(catalog: Catalog | None = None) -> tuple[Case, ...]:
     if built is None or built[0] is not catalog:
         drafts = (
             *field_cases(catalog),
-            *leadlex_batch_cases(catalog),
-            *datananas_batch_cases(catalog),
-            *sociocs_batch_cases(catalog),
+            *(draft for make in provider_cases(catalog) for draft in make(catalog)),
             *csv_cases(catalog),
             *list_cases(catalog),
             *boundary_cases(catalog),
