@@ -82,7 +82,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "sociocs_extra_fields_merged": ("sociocs_upsert_replaces",),
     "sociocs_name_kept_on_update": ("sociocs_upsert_clears_left_out_fields",),
     "sociocs_plus_phone_duplicates": ("sociocs_upsert_replaces",),
-    "sociocs_phone_cc_ignored": ("sociocs_phone_number_cc",),
+    "sociocs_phone_cc_ignored": (),
     "sociocs_first_record_wins": ("sociocs_upsert_replaces",),
     "sociocs_missing_phone_accepted": ("field_validation",),
     "sociocs_unknown_list_200": (),
@@ -119,6 +119,8 @@ READINGS: dict[str, tuple[str, str | None]] = {
         "idempotency_reuse"),
     "sociocs_unknown_list_200": (
         "NOTES S2: the page does not say what an unknown list_id gets", "unknown_list_status"),
+    "sociocs_phone_cc_ignored": (
+        "NOTES S5: the page does not say what phone_number_cc does to a number", "phone_number_cc"),
     "sociocs_records_min_zero": (
         "NOTES S7: 'up to 10,000' gives no minimum: an empty batch may be accepted", None),
 }

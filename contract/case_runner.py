@@ -18,7 +18,6 @@ the setup, learnt by re-adding an anchor contact already in the list.
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bulkbench.contract.error_bodies import error_code, error_details
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.inspection import SandboxInspector
+from bulkbench.contract.progress import transaction_id
 from bulkbench.contract.requests import (
     ENDING,
     create_items,
@@ -36,6 +36,7 @@ from bulkbench.contract.requests import (
 )
 from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import Case, CaseRequest, Ref, StoredContact, resolve_refs
+from bulkbench.generators.edge_cases.readings import unknown_list_id
 
 if TYPE_CHECKING:
     from bulkbench.contract.checks.registry import CheckContext
@@ -147,7 +148,7 @@ def _prepare(ctx: CheckContext, case: Case) -> _Prepared:
         list_id = ctx.target.other_lists[0]
     elif setup.target_list == "unknown":
         rng = random.Random(f"{ctx.seed}:{case.name}:list")
-        list_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        list_id = unknown_list_id(str(ctx.assumed("list_id_type")), rng)
     return _Prepared(request, ids, list_id, before)
 
 
@@ -169,7 +170,7 @@ def _send(ctx: CheckContext, case: Case, prep: _Prepared) -> tuple[Exchange, Any
     if endpoint.websocket and ctx.target.websocket_url and case.expected.status < 300:
         run = send_with_progress(ctx, endpoint, content, params=params, body_note=note)
         body = run.exchange.json() if ctx.succeeded(run.exchange) else {}
-        txn = body.get("uuid") if isinstance(body, dict) else None
+        txn = transaction_id(body, str(ctx.assumed("transaction_id_pointer")))
         ending = next((e.data for e in run.of(str(txn)) if e.event == ENDING), None)
         if ending is None and not run.events:  # not one frame: the socket, not the provider
             return run.exchange, _DEAF

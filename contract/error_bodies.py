@@ -17,9 +17,18 @@ if TYPE_CHECKING:
     from bulkbench.contract.target import Target
     from bulkbench.core.catalog import Endpoint
 
-__all__ = ["ENVELOPE_KEYS", "MISSING", "code_problems", "error_code", "error_details",
-           "error_message",
-           "resolve", "shape_problems", "status_codes"]
+__all__ = [
+    "ENVELOPE_KEYS",
+    "MISSING",
+    "code_assumed",
+    "code_problems",
+    "error_code",
+    "error_details",
+    "error_message",
+    "resolve",
+    "shape_problems",
+    "status_codes",
+]
 
 #: the assumption keys that settle where an error body keeps its parts.
 ENVELOPE_KEYS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")
@@ -68,6 +77,13 @@ def error_details(target: Target, body: Any) -> dict[str, Any] | None:
     return details if isinstance(details, dict) else None
 
 
+def code_assumed(target: Target, status: int) -> bool:
+    """Whether the code of ``status`` is one the spec assumed (no page gives it): then a
+    provider's other code is an open point (``error_codes``), not a broken contract."""
+    entry = ASSUMPTIONS["error_codes"]
+    return entry.applies_to(target.name) and str(status) in entry.default(target.provider)
+
+
 def status_codes(target: Target, endpoint: Endpoint, status: int) -> tuple[str, ...]:
     """The codes an error of ``status`` may carry on ``endpoint``: the spec's table
     (``x-error-codes``), where a code the spec assumed for a status the pages give none
@@ -93,7 +109,7 @@ def code_problems(target: Target, endpoint: Endpoint, status: int, body: Any) ->
     problems: list[str] = []
     code = error_code(target, body)
     codes = status_codes(target, endpoint, status)
-    if code is not None and codes and code not in codes:
+    if code is not None and codes and code not in codes and not code_assumed(target, status):
         problems.append(f"error code {code!r} is not documented for {status} "
                         f"(documented: {', '.join(codes)})")
     # the spec's envelope says whether the page shows the message (LeadLex 003's error

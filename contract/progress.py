@@ -54,7 +54,8 @@ from bulkbench.contract.exchange import KEEP_BODY_BYTES, Exchange, Received, Sen
 from bulkbench.contract.failures import ProviderProblem
 from bulkbench.contract.progress_events import HeadBatch, ProgressEvent, ProgressRun
 
-__all__ = ["HeadBatch", "ProgressEvent", "ProgressRun", "post_with_progress", "socket_auth"]
+__all__ = ["HeadBatch", "ProgressEvent", "ProgressRun", "post_with_progress", "socket_auth",
+           "transaction_id"]
 
 _MAX_FRAME = 16 * 1024 * 1024
 _READ = 256 * 1024
@@ -327,13 +328,25 @@ def _collect(session: _Session, ws: socket.socket, http: socket.socket, request:
         poller.close()
 
 
-def _uuid_of(body: bytes | bytearray) -> str | None:
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    uuid = data.get("uuid") if isinstance(data, dict) else None
-    return uuid if isinstance(uuid, str) else None
+def transaction_id(body: Any, pointer: str = "/uuid") -> str | None:
+    """The transaction id at JSON pointer ``pointer`` of a success body (the uuid its
+    progress events carry; where is ``transaction_id_pointer``, NOTES D7)."""
+    current = body
+    for raw in pointer.lstrip("/").split("/") if pointer else ():
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current if isinstance(current, str) and current else None
+
+
+def _uuid_of(pointer: str) -> Any:
+    def read(body: bytes | bytearray) -> str | None:
+        try:
+            return transaction_id(orjson.loads(body), pointer)
+        except orjson.JSONDecodeError:
+            return None
+    return read
 
 
 def socket_auth(ws_url: str, token: str, ws_auth: str, ws_token_param: str
@@ -352,7 +365,8 @@ def socket_auth(ws_url: str, token: str, ws_auth: str, ws_token_param: str
 def post_with_progress(ws_url: str, token: str, url: str, headers: Mapping[str, str],
                        body: bytes, *, timeout: float, settle: float,
                        body_note: str | None = None, ws_auth: str = "query",
-                       ws_token_param: str = "access_token") -> ProgressRun:
+                       ws_token_param: str = "access_token",
+                       transaction_pointer: str = "/uuid") -> ProgressRun:
     """POST ``body`` to ``url`` while listening on the progress socket (see module doc).
 
     The socket takes the token as the config settles it (``websocket_auth``): a query
@@ -375,7 +389,7 @@ def post_with_progress(ws_url: str, token: str, url: str, headers: Mapping[str, 
         _handshake(ws, session.ws, timeout, ws_headers)
         http = _connect(url, timeout)
         _collect(session, ws, http, _request_bytes(session, url, sent, body), timeout, settle,
-                 _uuid_of)
+                 _uuid_of(transaction_pointer))
         if not session.done:
             raise ProviderProblem("connection closed or broken HTTP",
                                   session.broken or "no complete answer")

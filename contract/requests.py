@@ -100,6 +100,7 @@ def send_with_progress(ctx: CheckContext, endpoint: Endpoint, body: bytes, *,
                              timeout=target.timeout, settle=min(target.timeout, 10.0),
                              body_note=body_note,
                              ws_auth=str(target.assumed("websocket_auth")),
-                             ws_token_param=str(target.assumed("websocket_token_param")))
+                             ws_token_param=str(target.assumed("websocket_token_param")),
+                             transaction_pointer=str(target.assumed("transaction_id_pointer")))
     ctx.client.last = run.exchange
     return run

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from bulkbench.core.catalog import Endpoint, Provider
     from bulkbench.core.config import ProviderConfig
 
-__all__ = ["ASSUMPTIONS", "Assumption", "operation_keys", "problem", "settle"]
+__all__ = ["ASSUMED_ERROR_CODES", "ASSUMPTIONS", "Assumption", "operation_keys", "problem",
+           "settle"]
 
 Kinds = tuple[type, ...]
 Default = Callable[["Provider"], Any]
@@ -79,6 +80,14 @@ def _rate(attr: str, fallback: Any) -> Default:
         spec = provider.rate_limit
         return getattr(spec, attr) if spec is not None else fallback
     return default
+
+
+#: the codes the spec assumed for statuses whose code the pages do not give (NOTES L24, D8).
+ASSUMED_ERROR_CODES: dict[str, dict[str, str]] = {
+    "leadlex": {"409": "idempotency_key_reused", "500": "internal_error"},
+    "datananas": {"400": "validation_error", "401": "unauthorized",
+                  "413": "payload_too_large", "429": "rate_limited"},
+}
 
 
 def _job_path(provider: Provider) -> str | None:
@@ -147,16 +156,32 @@ _add("webhook_signature_header", str, "NOTES L14",
 _add("webhook_signature_format", str, "NOTES L14",
      "how the HMAC-SHA256 of the raw body is written in that header",
      _const("sha256=hex"), providers=("leadlex",), choices=("sha256=hex", "hex", "base64"))
+_add("webhook_data_pointer", str, "NOTES L14",
+     "JSON pointer to the object holding the job's job_id, status and counts in an "
+     "import.completed webhook body ('' when they sit at its top level)", _const("/data"),
+     providers=("leadlex",))
 _add("row_error_codes", list, "NOTES L10",
      "the codes a per-row import error may carry", _const(["missing_required_field",
                                                            "invalid_field", "invalid_row"]),
      providers=("leadlex",))
+_add("error_codes", dict, "NOTES L24, D8",
+     "the error codes of the statuses whose code the pages do not give: a table of status "
+     "= code (e.g. \"409\" = \"idempotency_key_reused\")", lambda provider: dict(
+         ASSUMED_ERROR_CODES.get(provider.name, {})), providers=("leadlex", "datananas"))
+_add("list_id_type", str, "NOTES L20, D4",
+     "the type of a list id: a UUID, any string, or an integer", lambda provider:
+     "uuid" if provider.name == "leadlex" else "string", providers=("leadlex", "datananas"),
+     choices=("uuid", "string", "integer"))
 _add("unknown_list_status", int, "NOTES L20, S2, D4",
      "the status of a list id that names no list of the workspace",
      lambda provider: 400 if provider.name == "datananas" else 404)
 
 # ---------------------------------------------------------------- Sociocs
 
+_add("phone_number_cc", str, "NOTES S5",
+     "what phone_number_cc does: prefixed to a record's phone_number that does not start "
+     "with it, or ignored (every number carries its own country code)", _const("prefix"),
+     providers=("sociocs",), choices=("prefix", "ignore"))
 _add("phone_separators", str, "NOTES S6",
      "a phone_number with spaces, dashes or parentheses: refused (400), or normalised to "
      "its digits and stored", _const("reject"), providers=("sociocs",),
@@ -171,6 +196,9 @@ _add("field_names", dict, "NOTES D1",
 _add("query_names", dict, "NOTES D3",
      "the names of the two boolean query flags: a table of spec name = provider name "
      "(moveExistingToList, replaceOwner)", _const({}), providers=("datananas",))
+_add("transaction_id_pointer", str, "NOTES D7",
+     "JSON pointer to the transaction id (the uuid the progress events carry) in the "
+     "success body", _const("/uuid"), providers=("datananas",))
 _add("websocket_url", str, "NOTES D6", "the progress WebSocket's URL", _websocket_url,
      providers=("datananas",))
 _add("websocket_auth", str, "NOTES D6",
@@ -217,6 +245,9 @@ def problem(provider: str, key: str, value: Any) -> str | None:
         return "expected a list of non-empty strings"
     if key == "job_states":
         return _job_states_problem(value)
+    if key == "error_codes" and isinstance(value, dict) and not all(
+            str(s).isdigit() and 400 <= int(s) <= 599 for s in value):
+        return "expected a table of status = \"code\" (statuses 400..599)"
     if isinstance(value, dict) and not all(isinstance(v, str) and v for v in value.values()):
         return "expected a table of names (spec name = \"provider name\")"
     return None

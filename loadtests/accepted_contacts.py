@@ -39,8 +39,22 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def from_response(body: Any, batch_size: int) -> Accepted:
-    """The contacts accepted according to a 2xx answer's JSON ``body``."""
+def _at(document: Any, pointer: str) -> Any:
+    """The value at JSON pointer ``pointer`` in ``document`` (None when absent)."""
+    current = document
+    for raw in pointer.lstrip("/").split("/") if pointer else ():
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def from_response(body: Any, batch_size: int, transaction_pointer: str = "/uuid"
+                  ) -> Accepted:
+    """The contacts accepted according to a 2xx answer's JSON ``body``; a transaction id
+    at ``transaction_pointer`` (``transaction_id_pointer``, NOTES D7) is followed on the
+    progress WebSocket."""
     if not isinstance(body, dict):
         return Accepted(0)
     data = body.get("data", body)
@@ -57,8 +71,9 @@ def from_response(body: Any, batch_size: int) -> Accepted:
         return Accepted(_int(data.get("created")) + _int(data.get("updated")))
     if status == "success":
         return Accepted(batch_size)
-    if "uuid" in data:
-        return Accepted(0, pending=True, transaction=str(data["uuid"]))
+    transaction = _at(body, transaction_pointer)
+    if isinstance(transaction, str) and transaction:
+        return Accepted(0, pending=True, transaction=transaction)
     return Accepted(0)
 
 

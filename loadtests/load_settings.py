@@ -195,6 +195,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                ("query", "header", "subprotocol")),
     OptionSpec("field-names", str, "", "the provider's names of fields its page leaves "
                "unnamed, as spec=provider pairs separated by commas (default: the spec's)"),
+    OptionSpec("transaction-pointer", str, "", "JSON pointer to the transaction id in a "
+               "success body that the progress events follow (default: the spec's "
+               "assumption)"),
     OptionSpec("ws-token-param", str, "", "the query parameter of the WebSocket token when "
                "ws-auth is query (default: the spec's assumption)"),
     OptionSpec("rate-limit-requests", int, 0, "requests per rate-limit window the provider "
@@ -245,6 +248,7 @@ class LoadSettings:
     bb_job_status_path: str = ""
     bb_ws_auth: str = ""
     bb_ws_token_param: str = ""
+    bb_transaction_pointer: str = ""
     bb_field_names: str = ""
     bb_rate_limit_requests: int = 0
     bb_rate_limit_window: float = 0.0
@@ -333,6 +337,7 @@ ASSUMPTION_OPTIONS: dict[str, str] = {
     "websocket_url": "ws-url",
     "websocket_auth": "ws-auth",
     "websocket_token_param": "ws-token-param",
+    "transaction_id_pointer": "transaction-pointer",
     "rate_limit_requests": "rate-limit-requests",
     "rate_limit_window_seconds": "rate-limit-window",
     "rate_limit_reset": "rate-limit-reset",
@@ -351,7 +356,8 @@ def field_names(settings: LoadSettings) -> dict[str, str]:
     """The ``field-names`` option as a table (spec name → provider name)."""
     pairs = (p.partition("=") for p in settings.bb_field_names.split(",") if p)
     return {k.strip(): v.strip() for k, _, v in pairs if k.strip() and v.strip()}
-_SETTLED_HERE = ("websocket_auth", "websocket_token_param", "rate_limit_requests",
+_SETTLED_HERE = ("websocket_auth", "websocket_token_param", "transaction_id_pointer",
+                 "rate_limit_requests",
                  "rate_limit_window_seconds", "rate_limit_reset")
 
 

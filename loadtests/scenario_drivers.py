@@ -60,6 +60,9 @@ class Driver:
         self.client = user.client
         self.settings = ctx.settings
         self.plan = ctx.plan
+        #: where a success body keeps the transaction the progress events follow (D7).
+        self.transaction_pointer = str(self.plan.assumptions.get("transaction_id_pointer",
+                                                                 "/uuid"))
         self.recorder = ctx.recorder
         self.contacts = ctx.contact_run()
         self.schedule = (ArrivalSchedule(self.settings.bb_rate, self.settings.bb_max_in_flight)
@@ -250,7 +253,8 @@ class BatchDriver(Driver):
         and the time its latency is measured from."""
         size, label = self.size_and_label()
         answer = self.post(self.endpoint, self.body(self.endpoint, size), label)
-        accepted = from_response(answer.body, size) if answer.ok else Accepted(0)
+        accepted = (from_response(answer.body, size, self.transaction_pointer) if answer.ok
+                    else Accepted(0))
         return answer, accepted, label, self.record(answer, label, accepted.contacts, intended)
 
     def work(self, intended: float | None) -> None:
@@ -342,7 +346,8 @@ class AddToListDriver(Driver):
             batch = [self.ids.popleft() for _ in range(size)]
         body = self.prefix + orjson.dumps(batch) + self.suffix
         answer = self.post(self.endpoint, body, "", path=self.path)
-        accepted = from_response(answer.body, size) if answer.ok else Accepted(0)
+        accepted = (from_response(answer.body, size, self.transaction_pointer) if answer.ok
+                    else Accepted(0))
         self.record(answer, "", accepted.contacts, intended)
 
 

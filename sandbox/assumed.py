@@ -163,6 +163,8 @@ _SANDBOX_CHECKS = {
     "websocket_token_param": _token,
     "websocket_url": _websocket_url,
     "row_error_codes": _codes,
+    "transaction_id_pointer": lambda value: None if value else
+    "expected a JSON pointer to the transaction id ('' leaves it out of the answer)",
 }
 
 _POINTERS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")

@@ -115,6 +115,20 @@ def _restart_unfinished(conn: sqlite3.Connection) -> int:
     return len(ids)
 
 
+def _payload(pointer: str, head: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The import.completed body (NOTES L14): ``head`` with the job's ``data`` where
+    ``webhook_data_pointer`` puts it ('' : beside the event, at the top level)."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    if not parts:
+        return {**head, **data}
+    body = dict(head)
+    here = body
+    for part in parts[:-1]:
+        here = here.setdefault(part, {})
+    here[parts[-1]] = data
+    return body
+
+
 class ImportWorker(QueueWorker):
     """Runs queued import jobs, oldest first, one at a time."""
 
@@ -226,10 +240,10 @@ class ImportWorker(QueueWorker):
             return
         if sandbox.fault("leadlex_webhook_counts_wrong"):
             created, updated, skipped = total, 0, 0
-        body = orjson.dumps({
-            "event": EVENT, "created_at": iso_time(now),
-            "data": {"job_id": job.id, "status": status, "created_count": created,
-                     "updated_count": updated, "skipped_count": skipped,
-                     "errors": errors_of(conn, job.id)}})
+        data = {"job_id": job.id, "status": status, "created_count": created,
+                "updated_count": updated, "skipped_count": skipped,
+                "errors": errors_of(conn, job.id)}
+        body = orjson.dumps(_payload(str(sandbox.assumed("leadlex", "webhook_data_pointer")),
+                                     {"event": EVENT, "created_at": iso_time(now)}, data))
         webhooks.enqueue(conn, event=EVENT, workspace=job.workspace, url=url, body=body,
                          now=now, job_id=job.id)

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bulkbench.core.assumptions import ASSUMED_ERROR_CODES, ASSUMPTIONS
 from bulkbench.core.catalog import Endpoint, Provider
 from bulkbench.sandbox.auth import ApiKey, credential_from_headers
 from bulkbench.sandbox.batch_chunks import MIN_BODY_BYTES, ArrayChunks, split_body
@@ -70,10 +71,22 @@ def error_response(sandbox: Sandbox, provider: Provider, endpoint: Endpoint | No
         status = 422
     if code == "validation_error" and sandbox.fault("wrong_validation_code"):
         code = "bad_request"
+    code = _served_code(sandbox, provider, status, code)
     headers = {**exc.headers, **(extra_headers or {})}
     return render_error(provider.error_envelope, status, code, exc.message, exc.details,
                         headers, with_message=not sandbox.fault("error_envelope_missing_message"),
                         pointers=sandbox.error_pointers(provider.name))
+
+
+def _served_code(sandbox: Sandbox, provider: Provider, status: int, code: str) -> str:
+    """The code served for ``status`` where the spec assumed ``code`` (``error_codes``,
+    NOTES L24, D8): the variant's own, else ``code``."""
+    if not ASSUMPTIONS["error_codes"].applies_to(provider.name):
+        return code
+    if ASSUMED_ERROR_CODES.get(provider.name, {}).get(str(status)) != code:
+        return code
+    served = sandbox.assumed(provider.name, "error_codes") or {}
+    return str(served.get(str(status), code))
 
 
 def generic_problem_error(problems: list[Problem]) -> SandboxHTTPError:

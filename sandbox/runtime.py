@@ -172,6 +172,9 @@ class Sandbox:
             if lists_of(conn, provider):
                 continue
             style = self.plugins_of(provider)[0].list_ids
+            if ASSUMPTIONS["list_id_type"].applies_to(provider) and \
+                    self.assumed(provider, "list_id_type") == "integer":  # NOTES L20, D4
+                style = "int"
             number = 0
             for workspace in dict.fromkeys(WORKSPACES.values()):
                 for i in range(1, LISTS_PER_WORKSPACE + 1):

@@ -23,7 +23,7 @@ import orjson
 
 from bulkbench.contract.checks.case_selection import is_endpoint
 from bulkbench.contract.checks.registry import CheckContext, check
-from bulkbench.contract.progress import ProgressEvent, ProgressRun
+from bulkbench.contract.progress import ProgressEvent, ProgressRun, transaction_id
 from bulkbench.contract.requests import ENDING, RUNNING, STARTING, send_batch, send_with_progress
 
 __all__: list[str] = []
@@ -58,7 +58,7 @@ def _scenario(ctx: CheckContext, attempt: int = 0) -> _Scenario:
     ctx.expect(ctx.succeeded(run.exchange), "unexpected status",
                f"{len(contacts)} valid contacts answered {run.exchange.status}", run.exchange)
     body = run.exchange.json_object()
-    uuid = body.get("uuid") if isinstance(body.get("uuid"), str) else None
+    uuid = transaction_id(body, str(ctx.assumed("transaction_id_pointer")))
     scenario = _Scenario(run, uuid, run.of(uuid) if uuid else [])
     ctx.session.cache[key] = scenario
     return scenario

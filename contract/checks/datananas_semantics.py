@@ -10,6 +10,7 @@ from bulkbench.contract.checks.registry import CheckContext, check
 from bulkbench.contract.error_bodies import error_code
 from bulkbench.contract.requests import send_batch
 from bulkbench.generators import Outcome
+from bulkbench.generators.edge_cases.readings import list_id_value
 
 __all__: list[str] = []
 
@@ -57,8 +58,10 @@ def datananas_move_existing_to_list(ctx: CheckContext) -> None:
         ctx.skip("needs two lists of the key's workspace")
     first, second = ctx.target.lists[0], ctx.target.lists[1]
     contact = ctx.session.contacts(ctx.endpoint, 1)[0]
-    _post(ctx, {"list": {"id": first}, "contacts": [contact]}, what="creating the contact")
-    _post(ctx, {"list": {"id": second}, "contacts": [contact]},
+    kind = str(ctx.assumed("list_id_type"))
+    _post(ctx, {"list": {"id": list_id_value(first, kind)}, "contacts": [contact]},
+          what="creating the contact")
+    _post(ctx, {"list": {"id": list_id_value(second, kind)}, "contacts": [contact]},
           {_flag(ctx, 'move'): True}, what="sending it again with the flag")
     lists = _stored(ctx, contact["email"]).get("lists")
     ctx.expect_named(("query_names",), lists == [second], "existing contact not moved",

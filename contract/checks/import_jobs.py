@@ -116,19 +116,15 @@ def _queued(ctx: CheckContext) -> _Queued:
     scenario.waited = time.monotonic() - started
     receiver = ctx.session.receiver(ctx.target)
     if receiver is not None and scenario.problem is None:
-        scenario.hooks = receiver.wait_for(lambda h: _hook_job(h) == job_id,
+        scenario.hooks = receiver.wait_for(lambda h: _names_job(h, job_id),
                                            ctx.target.job_timeout)
     return scenario
 
 
-def _hook_job(hook: ReceivedHook) -> str | None:
-    try:
-        data = orjson.loads(hook.body)
-    except orjson.JSONDecodeError:
-        return None
-    inner = data.get("data") if isinstance(data, dict) else None
-    job = inner.get("job_id") if isinstance(inner, dict) else None
-    return job if isinstance(job, str) else None
+def _names_job(hook: ReceivedHook, job_id: str) -> bool:
+    """Whether ``hook`` is about job ``job_id``: the id is a string of its JSON body,
+    wherever the payload keeps it (``webhook_data_pointer`` is the check's to read)."""
+    return orjson.dumps(job_id) in hook.body
 
 
 def _ended(ctx: CheckContext) -> _Queued:
@@ -201,9 +197,11 @@ def import_webhook_delivered(ctx: CheckContext) -> None:
         payload = orjson.loads(hook.body)
     except orjson.JSONDecodeError:
         ctx.fail("webhook body is not JSON", hook.body[:300].decode(errors="replace"))
-    data = payload.get("data") if isinstance(payload, dict) else None
-    ctx.expect(isinstance(payload, dict) and payload.get("event") == "import.completed"
-               and isinstance(data, dict), "wrong webhook payload", f"payload {payload}")
+    pointer = str(ctx.assumed("webhook_data_pointer"))  # NOTES L14: the payload is assumed
+    data = resolve(payload, pointer) if isinstance(payload, dict) else None
+    ctx.expect_assumed(("webhook_data_pointer",), isinstance(payload, dict) and payload.get(
+        "event") == "import.completed" and isinstance(data, dict) and "status" in data,
+        "wrong webhook payload", f"no job at {pointer or '/'} of the payload {payload}")
     assert isinstance(data, dict)
     job = scenario.job or {}
     for name in ("status", "created_count", "updated_count", "skipped_count"):

@@ -18,8 +18,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from bulkbench.contract.checks.case_selection import is_endpoint
 from bulkbench.contract.checks.registry import CheckContext, check
-from bulkbench.contract.progress import socket_auth
-from bulkbench.contract.requests import result_data, send_batch, send_with_progress
+from bulkbench.contract.progress import socket_auth, transaction_id
+from bulkbench.contract.requests import send_batch, send_with_progress
+from bulkbench.generators.edge_cases.readings import list_id_value, wrong_type_list_id
 
 __all__: list[str] = []
 
@@ -31,7 +32,8 @@ def _foreign_list_body(ctx: CheckContext, foreign: str) -> dict[str, Any]:
     contacts = ctx.session.contacts(ctx.endpoint, 1)
     if ctx.endpoint.key == SOCIOCS:
         return {"list_id": int(foreign) if foreign.isdigit() else foreign, "records": contacts}
-    return {"list": {"id": foreign}, "contacts": contacts}
+    return {"list": {"id": list_id_value(foreign, str(ctx.assumed("list_id_type")))},
+            "contacts": contacts}
 
 
 @check(group="auth", endpoints=is_endpoint(DATANANAS, SOCIOCS), needs=("other_list",),
@@ -99,7 +101,7 @@ def progress_events_stay_in_workspace(ctx: CheckContext) -> None:
         run = send_with_progress(ctx, ctx.endpoint, body)
         ctx.expect(ctx.succeeded(run.exchange), "unexpected status",
                    f"the batch answered {run.exchange.status}", run.exchange)
-        uuid = result_data(run.exchange.json()).get("uuid")
+        uuid = transaction_id(run.exchange.json(), str(ctx.assumed("transaction_id_pointer")))
         leaked = [f for f in _frames(other, min(2.0, ctx.target.timeout))
                   if isinstance(uuid, str) and uuid in f]
     ctx.require(not leaked, "progress events reach another workspace",
@@ -115,13 +117,18 @@ def _wrong_type_request(ctx: CheckContext) -> tuple[str, dict[str, Any], str]:
         return (endpoint.path, {"list_id": "not-a-list",
                                 "records": ctx.session.contacts(endpoint, 1)},
                 'list_id "not-a-list"')
+    kind = str(ctx.assumed("list_id_type"))  # NOTES L20, D4: the type is the provider's
+    wrong = wrong_type_list_id(kind, in_path="{id}" in endpoint.path)
+    if wrong is None:
+        ctx.skip(f"list ids are strings (list_id_type {kind!r}): no path segment is of "
+                 "another type")
     if endpoint.key == DATANANAS:
-        return (endpoint.path, {"list": {"id": {"nested": True}},
+        return (endpoint.path, {"list": {"id": wrong},
                                 "contacts": ctx.session.contacts(endpoint, 1)},
-                'list.id {"nested": true}')
-    return (endpoint.path.replace("{id}", "not-a-list-id"),  # the page: "List UUID"
+                f"list.id {orjson.dumps(wrong).decode()} ({kind} list ids)")
+    return (endpoint.path.replace("{id}", str(wrong)),
             {"contact_ids": ["00000000-0000-4000-8000-000000000000"]},
-            "list id not-a-list-id in the path")
+            f"list id {wrong} in the path ({kind} list ids)")
 
 
 @check(group="semantics", endpoints=is_endpoint(DATANANAS, SOCIOCS, "leadlex.add_to_list"),

@@ -3,6 +3,7 @@ a valid request (fresh contacts, nothing that collides), and requests that must 
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from bulkbench.contract.client import ContractClient
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.requests import path_of, result_data, send_batch
 from bulkbench.core.catalog import Endpoint
+from bulkbench.generators.edge_cases.readings import unknown_list_id
 
 __all__ = ["BROKEN_JSON", "Sample", "cheap_request", "error_samples", "valid_request"]
 
@@ -33,8 +35,14 @@ def _unknown_id(ctx: CheckContext, what: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bulkbench:{ctx.seed}:{ctx.run_tag}:{what}"))
 
 
+def _unknown_list(ctx: CheckContext) -> str:
+    """A list id of the provider's type (``list_id_type``) that no list has."""
+    return unknown_list_id(str(ctx.assumed("list_id_type")),
+                           random.Random(f"bulkbench:{ctx.seed}:{ctx.run_tag}:list"))
+
+
 def _list_id(ctx: CheckContext) -> str:
-    return ctx.target.lists[0] if ctx.target.lists else _unknown_id(ctx, "list")
+    return ctx.target.lists[0] if ctx.target.lists else _unknown_list(ctx)
 
 
 def _path_params(ctx: CheckContext, endpoint: Endpoint) -> dict[str, str]:
@@ -112,7 +120,7 @@ def error_samples(ctx: CheckContext, endpoint: Endpoint) -> list[Sample]:
         samples.append(Sample("a list id no list has", int(ctx.assumed("unknown_list_status")),
                               _send(ctx, endpoint,
                                     body={"contact_ids": [_unknown_id(ctx, "contact")]},
-                                    params={"id": _unknown_id(ctx, "list")}),
+                                    params={"id": _unknown_list(ctx)}),
                               ("unknown_list_status",)))
     if "{job_id}" in endpoint.path:
         samples.append(Sample("a job id no job has", 404, _send(ctx, endpoint),

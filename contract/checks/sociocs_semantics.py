@@ -32,9 +32,11 @@ def sociocs_list_id(ctx: CheckContext) -> None:
 @check(group="semantics", endpoints=is_endpoint(UPSERT),
        doc=("Phone number starting with the country code",),
        note="NOTES S5: phone_number_cc is prefixed to a phone_number that does not start "
-            "with it", cases=named("phone_number_cc", endpoint=UPSERT), rank=10)
+            "with it (or ignored, as phone_number_cc settles)",
+       cases=named("phone_number_cc", endpoint=UPSERT), rank=10, assumes=("phone_number_cc",))
 def sociocs_phone_number_cc(ctx: CheckContext) -> None:
-    """National numbers sent with phone_number_cc are stored under the full number."""
+    """National numbers sent with phone_number_cc are stored under the full number (or as
+    sent, when the config settles that phone_number_cc is ignored)."""
     enforce_case(ctx)
     case = ctx.case
     assert case is not None
@@ -44,9 +46,10 @@ def sociocs_phone_number_cc(ctx: CheckContext) -> None:
                  "provider (no documented read endpoint)")
     body = case.request(ctx.seed, run_tag=ctx.run_tag).json()
     cc = str(body["phone_number_cc"])
+    prefixed = ctx.assumed("phone_number_cc") == "prefix"
     for record in body["records"]:
         national = str(record["phone_number"]).lstrip("+")
-        full = national if national.startswith(cc) else cc + national
+        full = national if national.startswith(cc) or not prefixed else cc + national
         found = inspector.contacts(ctx.target.name, phone=full)
         ctx.expect(len(found) == 1, "country code not applied",
                    f"{national} sent with phone_number_cc {cc!r}: {len(found)} contact(s) "

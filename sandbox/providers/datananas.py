@@ -240,6 +240,12 @@ def _read_names(body: Any, sandbox: Sandbox) -> Any:
     """The body as this provider reads it: the contact fields under the names it serves
     (``field_names``: spec name → its name; NOTES D1) are read as the spec's; a spec name
     it does not serve is a field it does not know, ignored like any other."""
+    lst = body.get("list") if isinstance(body, dict) else None
+    if isinstance(lst, dict) and sandbox.assumed(PROVIDER, "list_id_type") == "integer":
+        # NOTES D4: integer list ids; stored (and matched) as their decimal string
+        list_id = lst.get("id")
+        if isinstance(list_id, int) and not isinstance(list_id, bool):
+            lst["id"] = str(list_id)
     names: dict[str, str] = sandbox.assumed(PROVIDER, "field_names") or {}
     if not names or not isinstance(body, dict) or not isinstance(body.get("contacts"), list):
         return body
@@ -247,6 +253,19 @@ def _read_names(body: Any, sandbox: Sandbox) -> Any:
     body["contacts"] = [
         {back.get(k, k): v for k, v in contact.items() if k in back or k not in names}
         if isinstance(contact, dict) else contact for contact in body["contacts"]]
+    return body
+
+
+def _success_body(pointer: str, txn: str, list_id: Any) -> dict[str, Any]:
+    """``{uuid, listId}`` (NOTES D7), the transaction id where ``transaction_id_pointer``
+    puts it (``/transactionId``, ``/transaction/id``, …)."""
+    body: dict[str, Any] = {}
+    here = body
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    for part in parts[:-1]:
+        here = here.setdefault(part, {})
+    here[parts[-1] if parts else "uuid"] = txn
+    body.setdefault("listId", list_id)
     return body
 
 
@@ -288,7 +307,8 @@ async def bulk_create(call: Call) -> Any:
         raise
 
     txn = str(uuid.uuid4())
-    response = call.reply({"uuid": txn, "listId": list_id})
+    response = call.reply(_success_body(str(call.assumed("transaction_id_pointer")), txn,
+                                        list_id))
     channel = progress_channel_of(call.sandbox)
     recipients = (channel.everyone() if call.fault("datananas_ws_events_to_every_workspace")
                   else channel.subscribers(workspace))

@@ -206,7 +206,9 @@ async def bulk_upsert(call: Call) -> Any:
     body: dict[str, Any] = call.body
     records: list[dict[str, Any]] = body["records"]
     list_id = int(body.get("list_id", ALL_CONTACTS))
-    cc = None if call.fault("sociocs_phone_cc_ignored") else body.get("phone_number_cc")
+    # NOTES S5: prefixed to a number that lacks it, or ignored (``phone_number_cc``)
+    ignored = call.fault("sociocs_phone_cc_ignored") or call.assumed("phone_number_cc") == "ignore"
+    cc = None if ignored else body.get("phone_number_cc")
     keep_plus = call.fault("sociocs_plus_phone_duplicates")
     workspace = call.workspace
     now = time.time()
