@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkbench.contract.derived_spec import Pins, derived_document
+from bulkbench.contract.derived_spec import Pins, derived_document, served_path
 from bulkbench.contract.exchange import Exchange, Received, SentRequest
 from bulkbench.contract.redaction import scrub
 from bulkbench.contract.target import Target
@@ -63,6 +63,8 @@ class ConformanceResult:
     skipped: dict[str, str] = field(default_factory=dict)
     problem: str | None = None
     seconds: float = 0.0
+    #: how many generated requests got each status.
+    statuses: dict[int, int] = field(default_factory=dict)
 
 
 def _checks() -> dict[str, Any]:
@@ -97,13 +99,14 @@ def _schema(target: Target, positive: bool, pins: Pins, cache: dict[str, Any]) -
     return schema
 
 
-def _operation(schema: Any, endpoint: Endpoint) -> Any:
+def _operation(schema: Any, endpoint: Endpoint, path: str) -> Any:
+    """The operation of ``endpoint``, served at ``path`` (``derived_spec.served_path``)."""
     from schemathesis.core.result import Ok
 
     for result in schema.get_all_operations():
         if isinstance(result, Ok):
             op = result.ok()
-            if op.path == endpoint.path and op.method.upper() == endpoint.method:
+            if op.path == path and op.method.upper() == endpoint.method:
                 return op
     return None
 
@@ -171,6 +174,8 @@ class _Runner:
         except Exception as exc:  # requests' transport errors, whatever their class
             result.problem = scrub(f"{type(exc).__name__}: {exc}")[:500]
             return
+        status = int(response.status_code)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
         for name, func in self.checks.items():
             if _MODE_ONLY.get(name, mode_name) != mode_name:
                 continue
@@ -208,9 +213,10 @@ def run_conformance(target: Target, endpoint: Endpoint, pins: Pins,
         if result.problem is not None:
             break
         schema = _schema(target, mode is GenerationMode.POSITIVE, pins, cache)
-        op = _operation(schema, endpoint)
+        path = served_path(endpoint, target.config.assumptions if target.config else None)
+        op = _operation(schema, endpoint, path)
         if op is None:
-            result.problem = f"schemathesis found no operation {endpoint.method} {endpoint.path}"
+            result.problem = f"schemathesis found no operation {endpoint.method} {path}"
             break
         before = runner.count
         test = settings(max_examples=target.max_examples, database=None, deadline=None,

@@ -20,7 +20,7 @@ from bulkbench.contract.plan import PlannedCheck
 from bulkbench.contract.requests import result_data
 from bulkbench.contract.session import SuiteSession
 from bulkbench.contract.target import Target
-from bulkbench.core.assumptions import operation_keys
+from bulkbench.core.assumptions import ASSUMPTIONS, operation_keys
 from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import find_case
 
@@ -43,7 +43,19 @@ def _pins(session: SuiteSession, provider: str) -> Pins:
         except ProviderProblem:
             contacts = None
         ids = [str(c["id"]) for c in contacts or [] if isinstance(c, dict) and c.get("id")]
-    return Pins(target.lists, ids)
+    jobs: list[str] = []
+    if provider == "leadlex":  # a finished import's job, for the job status operation
+        importer = session.catalog.endpoint("leadlex.import_contacts")
+        try:
+            exchange = session.client(provider).send("POST", importer.path, json={
+                "rows": session.contacts(importer, 1)})
+            job = result_data(exchange.json()).get("job_id")
+        except ProviderProblem:
+            job = None
+        jobs = [job] if isinstance(job, str) and job else []
+    list_type = (target.assumed("list_id_type")
+                 if ASSUMPTIONS["list_id_type"].applies_to(provider) else "string")
+    return Pins(target.lists, ids, jobs, str(list_type))
 
 
 def _conformance(session: SuiteSession, planned: PlannedCheck) -> ConformanceResult:

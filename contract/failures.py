@@ -145,9 +145,6 @@ class AssumptionMismatch(CheckFailure):
     def settle_with(self) -> list[str]:
         """Where a user settles it: ``[leadlex.assumptions] idempotency_reuse``."""
         table = f"[{self.provider}.assumptions]" if self.provider else "[<provider>.assumptions]"
-        if not self.keys:
-            source = self.doc.sentence if self.doc is not None else "the spec"
-            return [f"no config key yet; the spec assumed it ({source})"]
         return [f"{table} {key}" for key in self.keys]
 
     def __str__(self) -> str:
