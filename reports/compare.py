@@ -147,8 +147,8 @@ class Comparison:
 
     @property
     def flip_groups(self) -> list[FailureGroup[CheckFlip]]:
-        """The flips grouped by cause (``reports.failure_groups``): per provider, check,
-        endpoint and the shape of the message on the side where the check did not pass."""
+        """The flips grouped by cause (``reports.failure_groups``): per provider, endpoint
+        and the shape of the message on the side where the check did not pass."""
         return group_entries(GroupEntry(
             f.provider, f.endpoint, f.check, f.case,
             f.after if f.after in NOT_PASSED else f.before, f.title, f.message, f)
@@ -167,6 +167,7 @@ class Comparison:
             "flips": [{**asdict(f), "regression": f.regression} for f in self.flips],
             "flip_groups": [{
                 "provider": g.provider, "endpoint": g.endpoint, "check": g.check,
+                "checks": dict(g.checks),
                 "shape": g.shape, "title": g.title, "count": g.count,
                 "regressions": sum(1 for e in g.entries if e.item.regression),
                 "cases": [e.case_label for e in g.entries],

@@ -1,11 +1,14 @@
-"""Checks that did not pass, grouped by cause: one group per provider, check, endpoint and
-message shape.
+"""Checks that did not pass, grouped by cause: one group per provider, endpoint and message
+shape, whichever checks saw it.
 
 One provider defect usually breaks many checks' cases the same way: the sandbox fault
-``leadlex_bulk_created_off_by_one`` makes twenty ``field_validation`` cases of
-``leadlex.bulk_create`` each say ``created is 4, expected 3``. A reader wants that once,
-with the cases it covers listed compactly, not twenty times. The views (terminal,
-summary.md, index.html, ``report --compare``) lead with these groups.
+``leadlex_bulk_created_off_by_one`` makes thirty cases of five checks on
+``leadlex.bulk_create`` (``field_validation``, ``batch_size_within_limits``,
+``edge_case_outcome``, ``bulk_create_echo``, ``body_at_limit_accepted``) each say
+``created is 4, expected 3``. A reader wants that once, with the checks and cases it covers
+listed compactly, not thirty times. The views (terminal, summary.md, index.html,
+``report --compare``) lead with these groups; a group names its checks, each with its
+count.
 
 A message's *finding* is what the check saw: a case-driven check writes the case and its
 expected outcome on the first line and its findings as ``- `` lines below, so the finding
@@ -102,13 +105,25 @@ class GroupEntry(Generic[T]):
 
 @dataclass
 class FailureGroup(Generic[T]):
-    """Entries of one provider, check and endpoint whose findings share one shape."""
+    """Entries of one provider and endpoint whose findings share one shape."""
 
     provider: str
     endpoint: str
-    check: str
     shape: str
     entries: list[GroupEntry[T]] = field(default_factory=list)
+
+    @property
+    def checks(self) -> Counter[str]:
+        """The checks the group's entries come from, each with its count (most first)."""
+        return Counter(e.check for e in self.entries)
+
+    @property
+    def check(self) -> str:
+        """The group's check, or its checks with their counts (``a (23), b (3)``)."""
+        counts = self.checks
+        if len(counts) == 1:
+            return next(iter(counts))
+        return ", ".join(f"{name} ({n})" for name, n in counts.most_common())
 
     @property
     def count(self) -> int:
@@ -140,23 +155,22 @@ class FailureGroup(Generic[T]):
         return any(e.status in ("failed", "error") for e in self.entries)
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.provider, self.endpoint, self.check, self.shape)
+    def key(self) -> tuple[str, str, str]:
+        return (self.provider, self.endpoint, self.shape)
 
 
 def group_entries(entries: Iterable[GroupEntry[T]]) -> list[FailureGroup[T]]:
     """The entries that did not pass, grouped (see module docstring): groups holding a
     failure first, then by size, each keeping its entries' order."""
-    groups: dict[tuple[str, str, str, str], FailureGroup[T]] = {}
+    groups: dict[tuple[str, str, str], FailureGroup[T]] = {}
     for entry in entries:
         if entry.status not in NOT_PASSED:
             continue
         shape = shape_of(entry.message) or shape_of(entry.title)
-        key = (entry.provider, entry.endpoint, entry.check, shape)
+        key = (entry.provider, entry.endpoint, shape)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = FailureGroup(entry.provider, entry.endpoint, entry.check,
-                                               shape)
+            group = groups[key] = FailureGroup(entry.provider, entry.endpoint, shape)
         group.entries.append(entry)
     order = list(groups.values())
     return sorted(order, key=lambda g: (min(_STATUS_RANK.get(e.status, 9) for e in g.entries),

@@ -78,7 +78,7 @@ def bulk_create_echo(ctx: CheckContext) -> None:
     data = result_data(exchange.json_object())
     created, echoed = data.get("created"), data.get("contacts")
     ctx.expect(created == len(items), "wrong created count",
-               f"created is {created!r} for {len(items)} contacts sent")
+               f"created is {created!r}, expected {len(items)}")
     ctx.expect(isinstance(echoed, list) and len(echoed) == len(items), "wrong contacts echo",
                f"contacts holds {len(echoed) if isinstance(echoed, list) else echoed!r} "
                f"entries for {len(items)} contacts sent")

@@ -71,6 +71,19 @@ def test_failures_har_is_har_1_2_with_every_failing_exchange(
         assert secret not in text
 
 
+def test_the_off_by_one_is_one_cause_across_its_checks(faulty_run: Path) -> None:
+    """The issue's example: every check the fault breaks says the same thing, and the
+    report shows it once (reports.failure_groups)."""
+    from bulkbench.reports.failure_groups import entry_of_record, group_entries
+
+    results = orjson.loads((faulty_run / "results.json").read_bytes())["results"]
+    failing = [r for r in results if r["status"] in ("failed", "error", "mismatch")]
+    groups = group_entries(entry_of_record(r) for r in failing)
+    assert [g.key for g in groups] == [
+        ("leadlex", "leadlex.bulk_create", "created is N, expected N")]
+    assert groups[0].count == len(failing) >= 4 and len(groups[0].checks) >= 2
+
+
 def test_an_exchange_without_a_response_is_valid_har_too() -> None:
     sent = SentRequest("POST", "http://127.0.0.1:9/leadlex/v1/contacts/bulk?dry=1",
                        (("Content-Type", "application/json"),), b'{"contacts": []}', 16)
