@@ -33,7 +33,7 @@ def test_shapes_make_numbers_ids_emails_and_uuids_generic_but_keep_statuses() ->
                     ) == "created is N, expected N"
     assert shape_of("created is 501, expected 500") == shape_of("created is 2, expected 1")
     assert shape_of("contact 3fa85f64-5717-4562-b3fc-2c963f66afa6 of a.b@c.example not in "
-                    "list lst_01HX9ZK2 (10),000 rows)") == \
+                    "list lst_01HX9ZK2 (10,000 rows)") == \
         "contact <uuid> of <email> not in list <id> (N rows)"
     assert shape_of("answered 500, expected 400") != shape_of("answered 422, expected 400")
     assert shape_of("status code: 500") == "status code: 500"
