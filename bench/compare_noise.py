@@ -21,6 +21,11 @@ one run a side, so its intervals come from the per-second samples of each run.
 
 Printed: one line per comparison, then a table of both figures.
 
+With one load run a side (the default) the intervals come from each run's seconds: they
+see the noise within a run, not a disturbance of the machine during one whole run (other
+jobs on the same two cores), which can still be called a regression; ``--reps 2`` (as
+``bulkbench run --repeat 2``) draws over the repetitions too, at twice the time.
+
     .venv/bin/python bench/compare_noise.py [--pairs 10] [--trials 5] [--duration 8s]
 
 Loopback only; bounded (each run lasts --duration; about 12 s each with the sandbox's
@@ -70,9 +75,15 @@ class Bench:
         return out
 
 
-def load_run(folder: Path) -> LoadRun:
-    """The (first) load run of a bench run folder."""
-    return read_load_run(min((folder / "load").rglob("summary.json")).parent)
+def load_runs(folder: Path) -> list[LoadRun]:
+    """The load runs of a bench run folder (each repetition)."""
+    return [read_load_run(p.parent) for p in sorted((folder / "load").rglob("summary.json"))]
+
+
+def mean(values: list[float | None]) -> float:
+    known = [v for v in values if v is not None]
+    assert known, "a baseline measured nothing"
+    return sum(known) / len(known)
 
 
 def metric_line(cmp: Comparison, metric: str) -> str:
@@ -110,10 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"2. {args.trials} baselines against a latency and a throttle 30 % worse")
         flagged_latency = flagged_throttle = 0
         for k, a in enumerate(baselines[:args.trials]):
-            base = load_run(a)
-            assert base.latency.p50 is not None and base.requests_per_second is not None
-            slower = args.base_latency + 0.3 * base.latency.p50
-            limit = max(1, math.floor(0.7 * base.requests_per_second))
+            base = load_runs(a)  # 30 % of the mean over the baseline's repetitions
+            slower = args.base_latency + 0.3 * mean([r.latency.p50 for r in base])
+            limit = max(1, math.floor(0.7 * mean([r.requests_per_second for r in base])))
             cmp_latency = compare_runs(a, bench.run(f"latency-{k}", latency_ms=slower))
             cmp_throttle = compare_runs(a, bench.run(f"throttle-{k}", rate_limit=f"{limit}/1"))
             hit_latency = any(m.regression and m.metric == "p50 ms" for m in cmp_latency.metrics)
