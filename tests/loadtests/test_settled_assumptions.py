@@ -104,7 +104,8 @@ def test_websocket_header_auth_against_the_alt_variant(tmp_path, monkeypatch, ca
         token = alt.key("datananas")
         monkeypatch.setenv("DATANANAS_ACCESS_TOKEN", token)
         config = _config(tmp_path, "datananas", websocket_auth="header",
-                         websocket_url=str(served["websocket"]["url"]), success_status=201)
+                         websocket_url=str(served["websocket"]["url"]), success_status=201,
+                         transaction_id_pointer="/transactionId")
         code, summary = _websocket_run(tmp_path / "run", "--base-url",
                                        alt.base_url("datananas"), "--config", str(config))
     printed = capsys.readouterr().out

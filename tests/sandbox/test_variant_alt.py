@@ -96,6 +96,9 @@ async def test_datananas_errors_in_the_reason_error_description_envelope(
         assert r.status_code == 400 and set(r.json()) == {"reason", "message"}
         r = await alt.post("/datananas/contacts/bulk", {"contacts": []}, provider="datananas")
         assert r.status_code == 400 and reason_envelope(r.json())
+        assert r.json()["reason"] == "invalid_request"  # error_codes: the variant's reasons
+        r = await default.post("/datananas/contacts/bulk", {"contacts": []},
+                               provider="datananas")
         assert r.json()["reason"] == "validation_error"
         r = await alt.client.post("/datananas/contacts/bulk", json={"contacts": []})
         assert r.status_code == 401 and reason_envelope(r.json())
@@ -111,7 +114,7 @@ async def test_error_faults_act_on_the_variant_envelope(make_env: MakeEnv) -> No
     async with make_env(assumptions=ALT, faults={"error_envelope_missing_message",
                                                  "leadlex_bulk_created_off_by_one"}) as env:
         r = await env.post("/datananas/contacts/bulk", {"contacts": []}, provider="datananas")
-        assert r.status_code == 400 and r.json() == {"reason": "validation_error"}
+        assert r.status_code == 400 and r.json() == {"reason": "invalid_request"}
         r = await env.post("/leadlex/v1/contacts/bulk", {"contacts": [{"full_name": "A"}]})
         assert r.status_code == 201 and r.json()["data"]["created"] == 2
     async with make_env(assumptions=ALT, faults={"datananas_402_without_reason"},
