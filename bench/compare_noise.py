@@ -6,8 +6,9 @@ scenario against the embedded sandbox on loopback: 2 users, batches of 10, ``--d
 seconds (default 8), each in a run folder of its own. The sandbox answers with an added
 latency of ``--base-latency`` ms (default 20: a provider that far away), so that a
 latency 30 % worse is several ms worse, beyond ``report --compare``'s 5 ms floor. Each
-comparison is ``bulkbench.reports.compare.compare_runs`` with the default threshold (20 %):
-one run a side, so its intervals come from the per-second samples of each run.
+comparison is ``bulkbench.reports.compare.compare_runs`` with the default threshold (20 %)
+between two run folders of ``--reps`` (2) load runs each, as ``bulkbench run --repeat 2``
+keeps them: the intervals are drawn over the repetitions and their seconds.
 
 1. **False regressions**: ``--pairs`` (10) pairs of runs of the same sandbox; a pair
    with any regression is a false one. Target: 0 in 10.
@@ -21,15 +22,15 @@ one run a side, so its intervals come from the per-second samples of each run.
 
 Printed: one line per comparison, then a table of both figures.
 
-With one load run a side (the default) the intervals come from each run's seconds: they
-see the noise within a run, not a disturbance of the machine during one whole run (other
-jobs on the same two cores), which can still be called a regression; ``--reps 2`` (as
-``bulkbench run --repeat 2``) draws over the repetitions too, at twice the time.
+With one load run a side (``--reps 1``) ``report --compare`` calls nothing (thin
+evidence): an interval from one run's seconds does not see a disturbance of the machine
+during one whole run (other jobs on the same two cores), and on this machine such a pair
+once showed p99 2.7x worse with an interval wholly above 1.2.
 
     .venv/bin/python bench/compare_noise.py [--pairs 10] [--trials 5] [--duration 8s]
 
 Loopback only; bounded (each run lasts --duration; about 12 s each with the sandbox's
-start, so the defaults take some 7 minutes).
+start, so the defaults take some 14 minutes).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Bench:
     root: Path
     duration: str
     base_latency_ms: float
-    reps: int = 1
+    reps: int = 2
     runs: int = 0
 
     def run(self, name: str, *, latency_ms: float | None = None,
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--duration", default="8s")
     parser.add_argument("--base-latency", type=float, default=20.0)
-    parser.add_argument("--reps", type=int, default=1,
+    parser.add_argument("--reps", type=int, default=2,
                         help="load runs a side (repetitions, as `bulkbench run --repeat`)")
     args = parser.parse_args(argv)
     if args.trials > args.pairs:

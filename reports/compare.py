@@ -17,8 +17,9 @@ Ratios are ``after / before`` of each side's mean over the repetitions of a load
 (``bulkbench run --repeat``); their intervals are :mod:`bulkbench.reports.noise`'s
 bootstrap, over the repetitions and, where a side is a run folder, over the per-second
 samples of its ``series.json`` (a kept summary.json has none). A figure with one
-repetition a side and no usable per-second samples has *thin* evidence: no interval, and
-it is never counted as a regression (``thin_evidence`` lists it). An SLA threshold
+repetition a side has *thin* evidence (an interval from its seconds at most, which does
+not see a drift between runs): it is never counted as a regression (``thin_evidence``
+lists it). An SLA threshold
 regresses when it was met in every repetition before and is missed in more than half of
 them after. Checks or runs present on one side only are listed, not
 counted as regressions. A load run that stopped early on either side is no measurement:
@@ -156,7 +157,7 @@ class Comparison:
 
     @property
     def thin_evidence(self) -> list[str]:
-        """The figures not judged: one run a side and no usable per-second samples."""
+        """The figures not judged: one run a side (an interval from its seconds at most)."""
         return [f"{m.provider}.{m.scenario} {m.metric}" for m in self.metrics if m.thin]
 
     def as_dict(self) -> dict[str, Any]:

@@ -24,10 +24,12 @@ interval. The draws have two levels:
    for that figure (a quick sweep's 2-second stages often are not).
 
 With one repetition a side only the second level remains: it sees the noise within a
-run, not a drift between runs (the machine busier during one of them), so its interval
-is the narrower one; two or more repetitions (``--repeat``) are the sounder evidence.
-A side with one repetition and no usable per-second samples gives the bootstrap nothing to
-draw from: the evidence is **thin**, no interval is given and nothing is called.
+run, not a drift between runs (the machine busier during one whole run), so its interval
+is too narrow to call a change on: on this machine two runs of the same sandbox, one a
+side, differed at p99 by 2.7x with an interval wholly above 1.2. Such an interval is
+shown, but the evidence is **thin** and nothing is called; two or more repetitions a side
+(``--repeat``) are evidence. A side with one repetition and no usable per-second samples
+gives the bootstrap nothing to draw from: thin too, and without an interval.
 
 A change is called only when the whole interval lies beyond the threshold (default
 20 %): a **regression** when, for a figure where higher is better, the interval's upper
@@ -203,8 +205,9 @@ def ratio_interval(before: Sequence[Repetition], after: Sequence[Repetition], *,
 
 def call(interval: Interval, higher_is_better: bool, threshold: float) -> str:
     """``regression``, ``improvement``, ``within noise`` or ``thin evidence``: a change
-    is called only when the whole interval lies beyond ``threshold``."""
-    if interval.low is None or interval.high is None:
+    is called only when the whole interval lies beyond ``threshold``, and only on
+    repetitions (an interval from one run's seconds a side is thin evidence)."""
+    if interval.low is None or interval.high is None or interval.basis == "seconds":
         return THIN
     worse_low, worse_high = (1 - threshold, 1 + threshold)
     if higher_is_better:

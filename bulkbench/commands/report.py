@@ -88,10 +88,10 @@ def print_comparison(cmp: Comparison, console: Console) -> None:
         console.print(table)
         if cmp.thin_evidence:
             console.print(Text(
-                f"thin evidence for {len(cmp.thin_evidence)} figure(s): a side with one run "
-                "and no usable per-second samples cannot tell a change from noise, so they "
-                "are not judged; run `bulkbench run --repeat 3` on both sides for sounder "
-                "evidence.",
+                f"thin evidence for {len(cmp.thin_evidence)} figure(s): one run a side "
+                "cannot tell a change from noise (its seconds do not see a drift between "
+                "runs), so they are not judged; run `bulkbench run --repeat 3` on both "
+                "sides for evidence.",
                 "yellow"), soft_wrap=True)
     for label, items in (("only before", cmp.only_before), ("only after", cmp.only_after)):
         if items:
