@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from bulkbench.contract.checks.registry import CheckContext
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.requests import result_data
@@ -26,7 +28,7 @@ from bulkbench.core.catalog import Endpoint
 from bulkbench.generators import Case, CaseRequest
 from bulkbench.generators.edge_cases.readings import READINGS
 
-__all__ = ["Family", "family_of", "tolerated"]
+__all__ = ["Family", "family_of", "sent_rows", "tolerated"]
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,20 @@ def family_of(case: Case) -> Family | None:
     return next((f for f in FAMILIES if f.selects(case)), None)
 
 
-def _rows(ctx: CheckContext, request: CaseRequest) -> list[Any]:
+def sent_rows(request: CaseRequest, batch_field: str | None) -> list[Any]:
+    """The rows ``request`` sends; a body sent as bytes or streamed (a sized body of many
+    megabytes) is generated again and read back."""
     if request.items is not None:
         return list(request.items)
     body = request.body
-    field = ctx.endpoint.batch_field
-    items = body.get(field) if isinstance(body, dict) and field else None
+    sent = request.raw if request.raw is not None else (
+        b"".join(request.stream()) if request.stream is not None else None)
+    if body is None and sent is not None:
+        try:
+            body = orjson.loads(sent)
+        except orjson.JSONDecodeError:
+            body = None
+    items = body.get(batch_field) if isinstance(body, dict) and batch_field else None
     return list(items) if isinstance(items, list) else []
 
 
@@ -157,7 +167,7 @@ def tolerated(ctx: CheckContext, case: Case, exchange: Exchange) -> str | None:
     under every reading holds; else what breaks it."""
     status = exchange.status or 0
     request = case.request(ctx.seed, run_tag=ctx.run_tag)
-    rows = _rows(ctx, request)
+    rows = sent_rows(request, ctx.endpoint.batch_field)
     if 400 <= status < 500:
         stored = _stored_any(ctx, request, rows)
         return (f"refused with {status}, yet {len(stored)} of its contacts were stored "
