@@ -4,13 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test test-fast lint venv clean
 
 demo: $(STAMP)  ## the main job against the embedded sandbox
 	$(BIN)/bulkbench run
 
 test: $(STAMP)  ## the harness's own test suite
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the suite without the slow tests (processes, servers): about a minute
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
