@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 from bulkbench.contract.redaction import register_secrets
-from bulkbench.core.assumptions import settle
+from bulkbench.core.assumptions import settle, success_status
 from bulkbench.core.catalog import Catalog, Endpoint, Provider, RateLimit
 from bulkbench.core.config import Config, ProviderConfig, load_config
 from bulkbench.core.errors import BulkbenchError
@@ -135,9 +135,7 @@ class Target:
     def success_status(self, endpoint: Endpoint) -> int:
         """The status a successful request of ``endpoint`` gets: for a batch request the
         one the config settles (``success_status``, NOTES L3), else the spec's."""
-        if endpoint.batch_field is not None:
-            return int(self.assumed("success_status"))
-        return endpoint.success_status
+        return success_status(self.config, endpoint)
 
     def path_template(self, endpoint: Endpoint) -> str:
         """Where ``endpoint`` is served: the configured job status path for the import job

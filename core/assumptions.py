@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from bulkbench.core.config import ProviderConfig
 
 __all__ = ["ASSUMED_ERROR_CODES", "ASSUMPTIONS", "Assumption", "operation_keys", "problem",
-           "settle"]
+           "settle", "success_status"]
 
 Kinds = tuple[type, ...]
 Default = Callable[["Provider"], Any]
@@ -225,6 +225,16 @@ def settle(config: ProviderConfig | None, provider: Provider, key: str) -> Any:
     if config is not None and key in config.assumptions:
         return config.assumptions[key]
     return entry.default(provider)
+
+
+def success_status(config: ProviderConfig | None, endpoint: Endpoint) -> int:
+    """The status of a successful request of ``endpoint``: for a batch endpoint the one the
+    config settles (``success_status``), else the spec's, the operation's first 2xx
+    response (HubSpot: 201 for batch create, 200 for batch upsert)."""
+    if (endpoint.batch_field is not None and config is not None
+            and "success_status" in config.assumptions):
+        return int(config.assumptions["success_status"])
+    return endpoint.success_status
 
 
 def problem(provider: str, key: str, value: Any) -> str | None:

@@ -108,9 +108,7 @@ class Sandbox:
     def success_status(self, endpoint: Endpoint) -> int:
         """The status of a successful request: for a batch endpoint the assumed one
         (``success_status``, NOTES L3), else the spec's."""
-        if endpoint.batch_field is None:
-            return endpoint.success_status
-        return int(self.assumed(endpoint.provider, "success_status"))
+        return self.settings.success_status(endpoint)
 
     def required_scope(self, endpoint: Endpoint) -> str | None:
         """The scope an endpoint needs: the assumed name (``required_scope``, NOTES L1) where

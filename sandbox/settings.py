@@ -22,11 +22,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bulkbench.core.assumptions import settle
+from bulkbench.core.assumptions import settle, success_status
 from bulkbench.sandbox.errors import SandboxError
 
 if TYPE_CHECKING:
-    from bulkbench.core.catalog import Provider
+    from bulkbench.core.catalog import Endpoint, Provider
     from bulkbench.core.config import ProviderConfig
 
 __all__ = ["WEBHOOK_SECRET_ENV", "SandboxSettings", "parse_options", "parse_rate_limit"]
@@ -137,6 +137,11 @@ class SandboxSettings:
         """What the sandbox does for ``provider`` where the docs are silent on ``key``
         (``bulkbench.core.assumptions``): the configured value, else the spec's assumption."""
         return settle(self._configs.get(provider.name), provider, key)
+
+    def success_status(self, endpoint: Endpoint) -> int:
+        """The status of a successful request of ``endpoint``: the configured
+        ``success_status`` for a batch endpoint, else the spec's (its first 2xx)."""
+        return success_status(self._configs.get(endpoint.provider), endpoint)
 
     def takes_other_reading(self, open_point: str) -> bool:
         """Whether this sandbox's variant takes the other behaviour at ``open_point``, an
