@@ -206,7 +206,7 @@ def _same(field_name: str, expected: Any, actual: Any) -> bool:
 
 def _expected_field(request: CaseRequest, endpoint: Endpoint, holds: Mapping[str, Any],
                     name: str) -> Any:
-    value = holds.get(name)
+    value = endpoint.field_of(holds, name)
     extra_tags = request.body.get("tags") if isinstance(request.body, dict) else None
     if (name == "tags" and endpoint.name == "import_contacts" and isinstance(extra_tags, list)
             and extra_tags):
@@ -226,12 +226,13 @@ def _lookup(ctx: CheckContext, item: Mapping[str, Any], body: Any,
                                   phone_cc=cc if isinstance(cc, str) else None)
     # a provider served from its spec alone is found by its identity keys, whatever their
     # names (the sandbox's generic route, ``SandboxInspector.find``)
-    identity = {k: item[k] for k in keys if k not in ("email", "phone")
-                and item.get(k) not in (None, "")}
+    field = ctx.endpoint.field_of  # top-level, else inside the item (x-bulkbench-item-fields)
+    identity = {k: field(item, k) for k in keys if k not in ("email", "phone")
+                and field(item, k) not in (None, "")}
     if identity and isinstance(inspector, SandboxInspector):
         return inspector.find(provider, identity)
-    email = item.get("email")
-    phone = item.get("phone")
+    email = field(item, "email")
+    phone = field(item, "phone")
     found: list[dict[str, Any]] = []
     if isinstance(email, str) and email:
         found = inspector.contacts(provider, email=email)
@@ -267,7 +268,7 @@ def _compare_stored(ctx: CheckContext, prep: _Prepared, body: Any,
         data = found[0].get("data") or {}
         for name in stored.fields:
             expected = _expected_field(request, ctx.endpoint, holds, name)
-            actual = data.get(name)
+            actual = ctx.endpoint.field_of(data, name)
             if _empty(expected):
                 if not _empty(actual):
                     outcome.mismatches.append(Mismatch(

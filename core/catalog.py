@@ -33,6 +33,7 @@ __all__ = [
     "ErrorEnvelope",
     "ErrorResponse",
     "Provider",
+    "RateHeaders",
     "RateLimit",
     "default_catalog",
     "load_catalog",
@@ -119,6 +120,40 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class RateHeaders:
+    """The response headers that carry the rate limit (``x-bulkbench-rate-limit.headers``):
+    their names, '' for one the provider does not send."""
+
+    limit: str = "X-RateLimit-Limit"
+    remaining: str = "X-RateLimit-Remaining"
+    reset: str = "X-RateLimit-Reset"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The headers sent, in the order limit, remaining, reset."""
+        return tuple(n for n in (self.limit, self.remaining, self.reset) if n)
+
+
+#: the ``X-RateLimit-Limit/Remaining/Reset`` headers of a spec that names none.
+DEFAULT_RATE_HEADERS = RateHeaders()
+
+
+def pointer_get(node: Any, pointer: str) -> Any:
+    """The value at JSON pointer ``pointer`` (RFC 6901) in ``node``, or None."""
+    if not pointer:
+        return node
+    for part in pointer.lstrip("/").split("/"):
+        step = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+            node = node[int(step)]
+        else:
+            return None
+    return node
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One operation of a provider, with everything the stages need to know about it."""
 
@@ -160,6 +195,27 @@ class Endpoint:
     #: ``x-bulkbench-kind`` (batch endpoints): what the endpoint does, ``bulk_create`` or
     #: ``bulk_upsert`` (default: upsert when it has identity keys); None when not a batch.
     kind: str | None = None
+    #: ``x-bulkbench-item-fields``: the JSON pointer, within a batch item, of the object
+    #: holding the contact's fields ('' when they sit at the item's top level, ``/properties``
+    #: for ``{"properties": {"email": …}}``).
+    fields_at: str = ""
+    #: the names of the contact's fields (the properties of the schema at ``fields_at``).
+    contact_fields: tuple[str, ...] = ()
+    #: the schema of the object at ``fields_at`` (the item schema when '').
+    contact_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def contact_of(self, item: Any) -> Any:
+        """The object holding ``item``'s contact fields (``fields_at``), or None."""
+        found = pointer_get(item, self.fields_at)
+        return found if isinstance(found, dict) else None
+
+    def field_of(self, item: Any, name: str) -> Any:
+        """The value of field ``name`` of ``item``: a top-level item field, else a contact
+        field (at ``fields_at``); None when absent."""
+        if isinstance(item, dict) and name in item:
+            return item[name]
+        contact = self.contact_of(item)
+        return contact.get(name) if contact is not None else None
 
     @property
     def key(self) -> str:
@@ -203,6 +259,8 @@ class Provider:
     #: ``x-bulkbench-key-env``: the environment variable of the main key (default
     #: ``<NAME>_API_KEY``); the provider config may name another.
     key_env: str = ""
+    #: ``x-bulkbench-rate-limit.headers``: the names of the rate-limit response headers.
+    rate_headers: RateHeaders = DEFAULT_RATE_HEADERS
 
     def endpoint(self, name: str) -> Endpoint:
         for ep in self.endpoints:
@@ -407,6 +465,7 @@ class _Reader:
             server_url=str(servers[0]["url"]),
             error_envelope=envelope,
             rate_limit=self.rate_limit(),
+            rate_headers=self.rate_headers(),
             auth_schemes=tuple(schemes.values()),
             endpoints=tuple(endpoints),
             webhooks={k: resolve_refs(v, raw) for k, v in (raw.get("webhooks") or {}).items()},
@@ -458,6 +517,22 @@ class _Reader:
             window_seconds=float(self.get(node, "window_seconds", (int, float), where)),
             reset=reset,
         )
+
+    def rate_headers(self) -> RateHeaders:
+        node = self.get(self.raw, "x-bulkbench-rate-limit", dict, "", required=False) or {}
+        where = "/x-bulkbench-rate-limit"
+        names = self.get(node, "headers", dict, where, required=False)
+        if names is None:
+            return DEFAULT_RATE_HEADERS
+        known = ("limit", "remaining", "reset")
+        for key in names:
+            if key not in known:
+                raise self.fail(f"{where}/headers/{key}",
+                                f"unknown key (known: {', '.join(known)})")
+        found = {k: self.get(names, k, str, f"{where}/headers", required=False)
+                 for k in known}
+        return RateHeaders(**{k: getattr(DEFAULT_RATE_HEADERS, k) if v is None else v
+                              for k, v in found.items()})
 
     def auth_schemes(self) -> dict[str, AuthScheme]:
         comps = self.raw.get("components", {}) or {}
@@ -549,10 +624,24 @@ class _Reader:
         if item_schema is not None:
             item_required = tuple(item_schema.get("required", ()))
             item_fields = tuple((item_schema.get("properties") or {}).keys())
+        fields_at = self.get(op, "x-bulkbench-item-fields", str, where, required=False) or ""
+        contact_schema, contact_fields = item_schema, item_fields
+        if fields_at:
+            if batch_field is None or not fields_at.startswith("/"):
+                raise self.fail(f"{where}/x-bulkbench-item-fields",
+                                f"{fields_at!r}: expected a JSON pointer into a batch item")
+            contact_schema = item_schema
+            for part in fields_at.lstrip("/").split("/"):
+                props = (contact_schema or {}).get("properties") or {}
+                contact_schema = props.get(part.replace("~1", "/").replace("~0", "~"))
+            if not isinstance(contact_schema, dict) or contact_schema.get("type") != "object":
+                raise self.fail(f"{where}/x-bulkbench-item-fields",
+                                f"{fields_at!r} is not an object property of the items")
+            contact_fields = tuple((contact_schema.get("properties") or {}).keys())
 
         identity = self.get(op, "x-identity-keys", list, where, required=False) or []
         for key in identity:
-            if item_fields and key not in item_fields:
+            if item_fields and key not in item_fields and key not in contact_fields:
                 raise self.fail(f"{where}/x-identity-keys", f"{key!r} is not a field of the items")
 
         security = op.get("security", default_security)
@@ -621,6 +710,9 @@ class _Reader:
             counters=dict(counters),
             success_fields=dict(fixed),
             kind=kind,
+            fields_at=fields_at,
+            contact_fields=contact_fields,
+            contact_schema=contact_schema,
         )
 
     def responses(

@@ -15,10 +15,12 @@ environment variable :data:`SPECS_ENV`; :func:`use_specs` sets it and
 others by name.
 
 **Folders.** A folder is registered by provider name: the bundled ones in
-:data:`BUNDLED_FOLDERS`, third-party ones through the ``bulkbench.providers`` entry-point
-group (``[project.entry-points."bulkbench.providers"] acme = "acme_bulkbench"``). The
-entry point names a :class:`ProviderFolder` or a module whose attributes say what it
-adds, each a module name or a list of them:
+:data:`BUNDLED_FOLDERS` or as a package ``bulkbench/providers/<name>/`` of the bundled
+folders package (:data:`FOLDERS_PACKAGE`, found by its name), third-party ones through the
+``bulkbench.providers`` entry-point group
+(``[project.entry-points."bulkbench.providers"] acme = "acme_bulkbench"``). The entry
+point names a :class:`ProviderFolder` or a module whose attributes say what it adds, each
+a module name or a list of them:
 
 * ``sandbox``: modules defining ``plugin = ProviderPlugin("<provider>")``
   (``bulkbench.sandbox.plugin``); without one, the sandbox serves the spec generically
@@ -34,7 +36,9 @@ stage).
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +57,7 @@ __all__ = [
     "BUNDLED",
     "BUNDLED_FOLDERS",
     "ENTRY_POINT_GROUP",
+    "FOLDERS_PACKAGE",
     "SPECS_ENV",
     "ProviderFolder",
     "ProviderRegistryError",
@@ -72,6 +77,9 @@ BUNDLED = ("leadlex", "datananas", "sociocs")
 SPECS_ENV = "BULKBENCH_SPECS"
 #: the entry-point group of provider folders.
 ENTRY_POINT_GROUP = "bulkbench.providers"
+#: the package of the bundled providers' folders: ``bulkbench/providers/<name>/``, each a
+#: package whose ``sandbox``, ``checks`` and ``edge_cases`` name its modules.
+FOLDERS_PACKAGE = "bulkbench.providers"
 
 
 class ProviderRegistryError(BulkbenchError):
@@ -206,6 +214,29 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
     raise ProviderRegistryError(f"{where}: expected a module name or a list of them")
 
 
+def _from_module(name: str, loaded: Any, where: str, source: str) -> ProviderFolder:
+    if isinstance(loaded, ProviderFolder):
+        return loaded
+    return ProviderFolder(
+        name,
+        sandbox=_names(getattr(loaded, "sandbox", None), where),
+        checks=_names(getattr(loaded, "checks", None), where),
+        edge_cases=_names(getattr(loaded, "edge_cases", None), where),
+        source=source)
+
+
+def _packaged() -> dict[str, ProviderFolder]:
+    """The folders of :data:`FOLDERS_PACKAGE`, by package name (= provider name)."""
+    package = importlib.import_module(FOLDERS_PACKAGE)
+    found: dict[str, ProviderFolder] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.ispkg:
+            module = f"{FOLDERS_PACKAGE}.{info.name}"
+            found[info.name] = _from_module(info.name, importlib.import_module(module),
+                                            f"provider folder {module}", "bundled")
+    return found
+
+
 def _from_entry_point(entry: metadata.EntryPoint) -> ProviderFolder:
     where = f"entry point {ENTRY_POINT_GROUP}: {entry.name} = {entry.value}"
     try:
@@ -213,21 +244,14 @@ def _from_entry_point(entry: metadata.EntryPoint) -> ProviderFolder:
     except Exception as exc:  # a broken third-party folder: named, not a traceback
         raise ProviderRegistryError(f"{where}: cannot load ({type(exc).__name__}: {exc})"
                                     ) from exc
-    if isinstance(loaded, ProviderFolder):
-        return loaded
-    return ProviderFolder(
-        entry.name,
-        sandbox=_names(getattr(loaded, "sandbox", None), where),
-        checks=_names(getattr(loaded, "checks", None), where),
-        edge_cases=_names(getattr(loaded, "edge_cases", None), where),
-        source=f"{entry.name} = {entry.value}")
+    return _from_module(entry.name, loaded, where, f"{entry.name} = {entry.value}")
 
 
 @cache
 def folders() -> dict[str, ProviderFolder]:
-    """Every registered provider folder, by provider name (bundled, then entry points;
-    an entry point may not take a bundled provider's name)."""
-    found = dict(BUNDLED_FOLDERS)
+    """Every registered provider folder, by provider name (bundled: the table and
+    :data:`FOLDERS_PACKAGE`; then entry points, which may not take a bundled name)."""
+    found = {**_packaged(), **BUNDLED_FOLDERS}
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if entry.name in BUNDLED_FOLDERS:
             continue  # the package's own entry points name the bundled table

@@ -185,7 +185,11 @@ class ContactTemplates:
         return min(lengths), max(lengths)
 
     def csv_columns(self) -> tuple[str, ...]:
-        return self.shape.fields if self.shape.kind == "object" else ("id",)
+        """The item's fields; a contact inside the item (``x-bulkbench-item-fields``) is
+        flattened: its fields follow the item's own."""
+        if self.shape.kind != "object":
+            return ("id",)
+        return self.shape.fields + (self.shape.contact.fields if self.shape.contact else ())
 
     def csv_rows(
         self,
@@ -200,11 +204,20 @@ class ContactTemplates:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator=lineterminator)
         for item in self.item_dicts(start, count, run_tag):
+            if isinstance(item, Mapping) and self.shape.contact is not None:
+                item = {**item, **_at(item, self.shape.contact_at)}
             if isinstance(item, Mapping):
                 writer.writerow([csv_cell(item.get(c)) for c in cols])
             else:
                 writer.writerow([item])
         return out.getvalue()
+
+
+def _at(item: Mapping[str, Any], path: Sequence[str]) -> Mapping[str, Any]:
+    node: Any = item
+    for part in path:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node if isinstance(node, Mapping) else {}
 
 
 def _schema_key(endpoint: Endpoint) -> bytes:

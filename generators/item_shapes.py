@@ -50,8 +50,10 @@ FIELD_SOURCES: Mapping[str, Callable[[Persona], Any]] = {
     "name": lambda p: p.full_name,
     "first_name": lambda p: p.first_name,
     "firstName": lambda p: p.first_name,
+    "firstname": lambda p: p.first_name,
     "last_name": lambda p: p.last_name,
     "lastName": lambda p: p.last_name,
+    "lastname": lambda p: p.last_name,
     "email": _email,
     "email_address": _email,
     "phone": _phone,
@@ -60,6 +62,7 @@ FIELD_SOURCES: Mapping[str, Callable[[Persona], Any]] = {
     "mobile_phone": lambda p: f"+{p.calling_code}7{TOKEN}",
     "job_title": lambda p: p.job_title,
     "jobTitle": lambda p: p.job_title,
+    "jobtitle": lambda p: p.job_title,
     "company": lambda p: p.company,
     "companyName": lambda p: p.company,
     "company_name": lambda p: p.company,
@@ -85,17 +88,28 @@ class ItemShape:
     """How to build one batch item of an endpoint.
 
     ``kind`` is ``object`` (a contact: ``fields`` in order, each filled by ``sources``) or
-    ``uuid`` (a bare id string, e.g. add-to-list's ``contact_ids``).
+    ``uuid`` (a bare id string, e.g. add-to-list's ``contact_ids``). When the contact's
+    fields sit inside the item (``x-bulkbench-item-fields``, ``contact_at`` the path of
+    property names), ``fields`` are the item's own and ``contact`` the shape of the object
+    put at ``contact_at``.
     """
 
     endpoint_key: str
     kind: Literal["object", "uuid"]
     fields: tuple[str, ...]
     sources: Mapping[str, Callable[[Persona], Any]]
+    contact_at: tuple[str, ...] = ()
+    contact: ItemShape | None = None
 
     def item(self, persona: Persona) -> dict[str, Any]:
         """The persona as an item of this shape, unique values still holding :data:`TOKEN`."""
-        return {name: self.sources[name](persona) for name in self.fields}
+        item = {name: self.sources[name](persona) for name in self.fields}
+        if self.contact is not None and self.contact_at:
+            node = item
+            for part in self.contact_at[:-1]:
+                node = node.setdefault(part, {})
+            node[self.contact_at[-1]] = self.contact.item(persona)
+        return item
 
 
 def item_shape(endpoint: Endpoint, sample: Persona, profile: Profile = "full") -> ItemShape:
@@ -119,26 +133,50 @@ def item_shape(endpoint: Endpoint, sample: Persona, profile: Profile = "full") -
         raise GeneratorError(
             f"{endpoint.key}: items of type {schema.get('type')!r} are not supported"
         )
+    if not endpoint.fields_at:
+        return _object_shape(endpoint, schema, sample, profile, set(endpoint.identity_keys))
+    # the contact's fields inside the item (x-bulkbench-item-fields): the item's own
+    # fields are filled from their schemas, the contact from the persona
+    at = tuple(p.replace("~1", "/").replace("~0", "~")
+               for p in endpoint.fields_at.lstrip("/").split("/"))
+    contact_schema = endpoint.contact_schema or {}
+    contact = _object_shape(endpoint, contact_schema, sample, profile,
+                            set(endpoint.identity_keys), "contact ")
+    if profile == "minimal" and not schema_accepts(contact_schema, _probe(contact.item(sample))):
+        contact = _object_shape(endpoint, contact_schema, sample, "full", set(), "contact ")
+    outer = _object_shape(endpoint, schema, sample, "minimal", set(endpoint.identity_keys),
+                          skip=at[0])
+    return ItemShape(endpoint.key, "object", outer.fields, outer.sources, at, contact)
+
+
+def _object_shape(endpoint: Endpoint, schema: Mapping[str, Any], sample: Persona,
+                  profile: Profile, identity: set[str], what: str = "",
+                  skip: str | None = None) -> ItemShape:
+    """The shape of an object of ``schema``: the fields a persona fills, and the required
+    ones filled from their schemas (``skip``: a field built elsewhere)."""
     properties: Mapping[str, Any] = schema.get("properties") or {}
-    wanted = set(endpoint.item_required) | set(endpoint.identity_keys)
+    required = tuple(n for n in schema.get("required", ()) if n != skip)
+    wanted = set(required) | identity
     fields: list[str] = []
     sources: dict[str, Callable[[Persona], Any]] = {}
-    for name in endpoint.item_fields:
-        if profile == "minimal" and name not in wanted:
+    for name in properties:
+        if name == skip or (profile == "minimal" and name not in wanted):
             continue
         prop = properties.get(name, {})
         source = FIELD_SOURCES.get(name)
+        if source is None and prop.get("format") == "email":
+            source = _email  # an id that is an email (HubSpot's upsert by idProperty email)
         if source is not None and schema_accepts(prop, _probe(source(sample))):
             fields.append(name)
             sources[name] = source
-        elif name in endpoint.item_required:
-            value = example_value(prop, f"{endpoint.key}: required field {name!r}")
+        elif name in required:
+            value = example_value(prop, f"{endpoint.key}: required {what}field {name!r}")
             fields.append(name)
             sources[name] = _constant(value)
-    missing = [n for n in endpoint.item_required if n not in sources]
+    missing = [n for n in required if n not in sources]
     if missing:
         raise GeneratorError(
-            f"{endpoint.key}: required item field(s) {', '.join(missing)} "
+            f"{endpoint.key}: required {what}field(s) {', '.join(missing)} "
             "are not properties of the item schema"
         )
     return ItemShape(endpoint.key, "object", tuple(fields), sources)

@@ -10,7 +10,8 @@ Contacts/s counts what the response reports, never what was sent:
 - Datananas bulk create: nothing in the HTTP answer; the ending WebSocket event carries
   ``created + updated`` (:func:`from_ending_event`);
 - Sociocs bulk upsert: ``{"status": "success"}`` and no count; its spec makes the batch
-  atomic, so a success accepted the whole batch.
+  atomic, so a success accepted the whole batch;
+- HubSpot batch create / upsert: ``results``, one object per contact written.
 
 The rules look at the shape of the answer rather than at provider names, so a provider
 that answers like one of these is counted the same way. No locust, no gevent here.
@@ -71,6 +72,8 @@ def from_response(body: Any, batch_size: int, transaction_pointer: str = "/uuid"
         return Accepted(_int(data.get("created")) + _int(data.get("updated")))
     if status == "success":
         return Accepted(batch_size)
+    if isinstance(data.get("results"), list):  # one object per contact written (HubSpot)
+        return Accepted(len(data["results"]))
     transaction = _at(body, transaction_pointer)
     if isinstance(transaction, str) and transaction:
         return Accepted(0, pending=True, transaction=transaction)

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
+from bulkbench.core.catalog import DEFAULT_RATE_HEADERS, RateHeaders
+
 __all__ = ["Answer", "header_number", "send"]
 
 
@@ -42,6 +44,11 @@ class Answer:
     #: body bytes: the request's, and the answer's (0 without an answer).
     bytes_sent: int = 0
     bytes_received: int = 0
+
+
+def _named(headers: Any, name: str) -> float | None:
+    """:func:`header_number` of header ``name``; None when the spec names none ('')."""
+    return header_number(headers, name) if name else None
 
 
 def header_number(headers: Any, name: str) -> float | None:
@@ -90,8 +97,9 @@ def _failure(status: int, headers: Any, error: Any) -> str:
 
 
 def send(client: Any, method: str, path: str, *, body: bytes | None, headers: dict[str, str],
-         name: str) -> Answer:
-    """Send one request and read its answer (never raises for HTTP or network errors)."""
+         name: str, rate_headers: RateHeaders = DEFAULT_RATE_HEADERS) -> Answer:
+    """Send one request and read its answer (never raises for HTTP or network errors);
+    the rate limit is read from ``rate_headers`` (the spec's names)."""
     sent_wall = time.time()
     sent_perf = time.perf_counter()
     with client.request(method, path, data=body, headers=headers, name=name,
@@ -103,9 +111,9 @@ def send(client: Any, method: str, path: str, *, body: bytes | None, headers: di
         answer = Answer(
             status=status, ok=200 <= status < 300, body=None, sent_perf=sent_perf,
             done_perf=done_perf, sent_wall=sent_wall, done_wall=done_wall,
-            limit=_int(header_number(raw_headers, "X-RateLimit-Limit")),
-            remaining=_int(header_number(raw_headers, "X-RateLimit-Remaining")),
-            reset=header_number(raw_headers, "X-RateLimit-Reset"),
+            limit=_int(_named(raw_headers, rate_headers.limit)),
+            remaining=_int(_named(raw_headers, rate_headers.remaining)),
+            reset=_named(raw_headers, rate_headers.reset),
             retry_after=header_number(raw_headers, "Retry-After"))
         content = response.content if status else b""
         answer.bytes_sent = len(body or b"")

@@ -73,7 +73,8 @@ class RateLimitProbe(Driver):
         finally:
             self.done = True
             verdicts = analyse(self.observations, reset_style=self.reset_style,
-                               assumed=self.assumed)
+                               assumed=self.assumed,
+                               with_reset=bool(self.ctx.plan.provider.rate_headers.reset))
             self.recorder.add_event({"kind": "rate_limit", "analysis": verdicts,
                                      "observations": [o.as_dict() for o in self.observations]})
             self.ctx.end_run()

@@ -189,8 +189,11 @@ def _mismatches(assumed: dict[str, Any] | None, reset_style: str, advertised: in
 
 
 def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
-            assumed: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The probe's verdicts (see the module docstring); ``assumed`` = the spec's limit."""
+            assumed: dict[str, Any] | None = None, with_reset: bool = True
+            ) -> dict[str, Any]:
+    """The probe's verdicts (see the module docstring); ``assumed`` = the spec's limit;
+    ``with_reset=False``: the spec names no reset header (``x-bulkbench-rate-limit``'s
+    ``headers``), so none is expected and none judged."""
     ramp = [o for o in obs if o.phase == "ramp"]
     polls = [o for o in obs if o.phase == "recovery"]
     honour = [o for o in obs if o.phase == "honour"]
@@ -201,8 +204,8 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
     enforced = first_429 is not None
     answered = [o for o in ramp if o.ok or o.status == 429]
     headers_present = bool(answered) and all(
-        o.limit is not None and o.remaining is not None and o.reset is not None
-        for o in answered)
+        o.limit is not None and o.remaining is not None
+        and (o.reset is not None or not with_reset) for o in answered)
     if not headers_present:
         problems.append("X-RateLimit-Limit/Remaining/Reset missing on some answers")
 
@@ -270,7 +273,9 @@ def analyse(obs: Sequence[Observation], *, reset_style: str = "epoch-seconds",
         reset = _header_honesty("X-RateLimit-Reset", first_429,
                                 _reset_at(first_429, reset_style), RESET_TOLERANCE_S, polls,
                                 recovered)
-        if any(m["key"] == "rate_limit_reset" for m in _mismatches(
+        if not with_reset:
+            reset.update(honest=None, problem=None, read_as="not sent (no reset header)")
+        elif any(m["key"] == "rate_limit_reset" for m in _mismatches(
                 assumed, reset_style, None, None, False, first_429)):
             # read in a style the provider does not use: no verdict on its honesty
             reset.update(honest=None, problem=None, read_as=reset_style)

@@ -120,7 +120,7 @@ class Driver:
     def send(self, method: str, path: str, body: bytes | None, name: str) -> Answer:
         """One request of this user, shown to the run's transport watch."""
         answer = send(self.client, method, path, body=body, headers=self.ctx.headers,
-                      name=name)
+                      name=name, rate_headers=self.ctx.plan.provider.rate_headers)
         self.recorder.transfer(sent_wall=answer.sent_wall, done_wall=answer.done_wall,
                                bytes_sent=answer.bytes_sent,
                                bytes_received=answer.bytes_received)

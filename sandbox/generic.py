@@ -62,11 +62,13 @@ _SCHEMA = (
 )
 
 
-def identity_of(item: Any, keys: Sequence[str]) -> str | None:
-    """The identity of an item: its identity keys' values (None when it has none)."""
+def identity_of(item: Any, endpoint: Endpoint) -> str | None:
+    """The identity of an item: its identity keys' values, top-level or inside the item
+    (``x-bulkbench-item-fields``); None when it has none."""
+    keys = endpoint.identity_keys
     if not keys or not isinstance(item, dict):
         return None
-    values = [item.get(k) for k in keys]
+    values = [endpoint.field_of(item, k) for k in keys]
     if all(v is None or v == "" for v in values):
         return None
     return orjson.dumps(values).decode()
@@ -80,7 +82,7 @@ def _store(conn: sqlite3.Connection, provider: str, workspace: str, endpoint: En
     seen: set[str] = set()
     for item in items:
         cid = str(uuid.uuid4())
-        identity = identity_of(item, endpoint.identity_keys)
+        identity = identity_of(item, endpoint)
         if identity is None or duplicates:
             identity = f"id:{cid}"
         data = orjson.dumps(item)
@@ -138,7 +140,8 @@ def _lookup(provider: Provider) -> Route:
             found = []
             for cid, data, created_at, updated_at in rows:
                 item = orjson.loads(data)
-                if all(str(item.get(k)) == v for k, v in wanted.items()):
+                if all(any(str(ep.field_of(item, k)) == v for ep in provider.endpoints)
+                       for k, v in wanted.items()):
                     found.append({"id": cid, "data": item, "created_at": created_at,
                                   "updated_at": updated_at})
             return found

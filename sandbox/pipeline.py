@@ -103,7 +103,8 @@ def _page_documents_rate_headers(provider: Provider, endpoint: Endpoint) -> bool
     response: the spec requires them on an operation of the same page (NOTES.md X1)."""
     if endpoint.doc_seed is None:
         return False
-    return any("x-ratelimit-limit" in (h.lower() for h in ep.required_response_headers)
+    limit = provider.rate_headers.limit.lower()
+    return any(limit and limit in (h.lower() for h in ep.required_response_headers)
                for ep in provider.endpoints if ep.doc_seed == endpoint.doc_seed)
 
 
@@ -180,9 +181,10 @@ class _EndpointRunner:
         client = request.client.host if request.client else "?"
         bucket = f"{self.provider.name}:{credential or 'anonymous@' + client}"
         decision = limiter.hit(bucket, reset_style=self.reset_style)
-        headers = decision.headers()
-        if sandbox.fault("rate_limit_remaining_stuck"):
-            headers["X-RateLimit-Remaining"] = str(decision.limit)
+        names = self.provider.rate_headers
+        headers = decision.headers(names)
+        if sandbox.fault("rate_limit_remaining_stuck") and names.remaining:
+            headers[names.remaining] = str(decision.limit)
         if sandbox.fault("rate_limit_headers_missing"):
             headers = {}
         if not decision.allowed and not sandbox.fault("rate_limit_not_enforced"):

@@ -24,6 +24,8 @@ import math
 import time
 from dataclasses import dataclass
 
+from bulkbench.core.catalog import DEFAULT_RATE_HEADERS, RateHeaders
+
 __all__ = ["Decision", "FixedWindowLimiter"]
 
 
@@ -35,10 +37,12 @@ class Decision:
     reset: int
     retry_after: int
 
-    def headers(self) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(self.limit),
-                "X-RateLimit-Remaining": str(self.remaining),
-                "X-RateLimit-Reset": str(self.reset)}
+    def headers(self, names: RateHeaders = DEFAULT_RATE_HEADERS) -> dict[str, str]:
+        """The rate-limit headers under the provider's names (``x-bulkbench-rate-limit``'s
+        ``headers``; one named '' is not sent)."""
+        values = ((names.limit, self.limit), (names.remaining, self.remaining),
+                  (names.reset, self.reset))
+        return {name: str(value) for name, value in values if name}
 
 
 class FixedWindowLimiter:

@@ -15,11 +15,12 @@ import time
 from bulkbench.contract.checks.registry import CheckContext, check
 from bulkbench.contract.checks.samples import cheap_request, error_samples, valid_request
 from bulkbench.contract.exchange import Exchange
-from bulkbench.core.catalog import RateLimit
+from bulkbench.core.catalog import DEFAULT_RATE_HEADERS, RateHeaders, RateLimit
 
 __all__: list[str] = []
 
-RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+#: the default names (a spec names its own in ``x-bulkbench-rate-limit``'s ``headers``).
+RATE_HEADERS = DEFAULT_RATE_HEADERS.names
 _SLACK_SECONDS = 5
 
 
@@ -53,12 +54,13 @@ def request_id_header(ctx: CheckContext) -> None:
                        exchange)
 
 
-def rate_limit_problems(exchange: Exchange, required: bool) -> list[str]:
-    """What is wrong with an answer's X-RateLimit-* headers (empty when nothing)."""
-    values = {name: exchange.header(name) for name in RATE_HEADERS}
+def rate_limit_problems(exchange: Exchange, required: bool,
+                        names: RateHeaders = DEFAULT_RATE_HEADERS) -> list[str]:
+    """What is wrong with an answer's rate-limit headers (``names``; empty when nothing)."""
+    values = {name: exchange.header(name) for name in names.names}
     present = {k: v for k, v in values.items() if v is not None}
     if not present:
-        return ["no X-RateLimit-* headers"] if required else []
+        return [f"no {', '.join(names.names)} headers"] if required else []
     problems = [f"{k} missing" for k, v in values.items() if v is None]
     numbers: dict[str, int] = {}
     for name, value in present.items():
@@ -66,18 +68,19 @@ def rate_limit_problems(exchange: Exchange, required: bool) -> list[str]:
             numbers[name] = int(value.strip())
         except ValueError:
             problems.append(f"{name} {value!r} is not an integer")
-    limit, remaining = numbers.get(RATE_HEADERS[0]), numbers.get(RATE_HEADERS[1])
+    limit, remaining = numbers.get(names.limit), numbers.get(names.remaining)
     if limit is not None and limit < 1:
-        problems.append(f"X-RateLimit-Limit {limit} < 1")
+        problems.append(f"{names.limit} {limit} < 1")
     if remaining is not None and (remaining < 0 or (limit is not None and remaining > limit)):
-        problems.append(f"X-RateLimit-Remaining {remaining} outside 0..{limit}")
+        problems.append(f"{names.remaining} {remaining} outside 0..{limit}")
     return problems
 
 
-def reset_problem(exchange: Exchange, rate: RateLimit | None, now: float) -> str | None:
+def reset_problem(exchange: Exchange, rate: RateLimit | None, now: float,
+                  names: RateHeaders = DEFAULT_RATE_HEADERS) -> str | None:
     """What is wrong with X-RateLimit-Reset as the config reads it (``rate_limit_reset``,
     ``rate_limit_window_seconds``: the docs give neither unit nor window, NOTES X1)."""
-    value = exchange.header("X-RateLimit-Reset")
+    value = exchange.header(names.reset) if names.reset else None
     if value is None or rate is None or not value.strip().isdigit():
         return None
     reset, window = int(value), rate.window_seconds
@@ -97,13 +100,14 @@ def reset_problem(exchange: Exchange, rate: RateLimit | None, now: float) -> str
             "LeadLex import, optional elsewhere")
 def rate_limit_headers(ctx: CheckContext) -> None:
     """X-RateLimit-Limit/Remaining/Reset are present where required and well-formed."""
-    required = _required(ctx, "X-RateLimit-Limit")
+    names = ctx.target.provider.rate_headers
+    required = _required(ctx, names.limit)
     for what, exchange in _samples(ctx):
-        problems = rate_limit_problems(exchange, required)
+        problems = rate_limit_problems(exchange, required, names)
         if problems:
             ctx.fail("bad rate-limit headers", f"{what} ({exchange.status}): "
                      + "; ".join(problems), exchange)
-        reset = reset_problem(exchange, ctx.target.rate_limit, time.time())
+        reset = reset_problem(exchange, ctx.target.rate_limit, time.time(), names)
         if reset is not None:
             ctx.mismatch(("rate_limit_reset", "rate_limit_window_seconds"),
                          "X-RateLimit-Reset not as assumed",
@@ -115,15 +119,18 @@ def rate_limit_headers(ctx: CheckContext) -> None:
        note="NOTES X1: X-RateLimit-Remaining is what is left of the window")
 def rate_limit_remaining_decreases(ctx: CheckContext) -> None:
     """Within one window, each request lowers X-RateLimit-Remaining."""
+    names = ctx.target.provider.rate_headers
+    if not names.remaining:
+        ctx.skip("the spec names no remaining-requests header")
     for _attempt in range(2):
         first, second = cheap_request(ctx, ctx.endpoint), cheap_request(ctx, ctx.endpoint)
-        a, b = first.header("X-RateLimit-Remaining"), second.header("X-RateLimit-Remaining")
+        a, b = first.header(names.remaining), second.header(names.remaining)
         if a is None or b is None:
-            if _required(ctx, "X-RateLimit-Remaining"):
-                ctx.fail("X-RateLimit-Remaining missing", "no X-RateLimit-Remaining on "
+            if _required(ctx, names.remaining):
+                ctx.fail(f"{names.remaining} missing", f"no {names.remaining} on "
                          f"answers {first.status} and {second.status}", second)
-            ctx.skip("this endpoint sends no X-RateLimit-Remaining (declared optional)")
-        if first.header("X-RateLimit-Reset") != second.header("X-RateLimit-Reset"):
+            ctx.skip(f"this endpoint sends no {names.remaining} (declared optional)")
+        if names.reset and first.header(names.reset) != second.header(names.reset):
             continue  # a new window began between the two: try again
         try:
             before, after = int(a), int(b)

@@ -15,7 +15,7 @@ import email.utils
 from bulkbench.contract.checks.envelopes import envelope_problems
 from bulkbench.contract.checks.registry import CheckContext, check
 from bulkbench.contract.checks.samples import cheap_request
-from bulkbench.core.catalog import Endpoint
+from bulkbench.core.catalog import Endpoint, default_catalog
 
 __all__: list[str] = []
 
@@ -35,7 +35,12 @@ MAX_PROBE_REQUESTS = 1000
 
 
 def _first_batch_endpoint(endpoint: Endpoint) -> bool:
-    return endpoint.name in ("bulk_create", "bulk_upsert")
+    """``bulk_create``/``bulk_upsert``, else the provider's first batch endpoint."""
+    if endpoint.name in ("bulk_create", "bulk_upsert"):
+        return True
+    batch = [ep.name for ep in default_catalog().provider(endpoint.provider).endpoints
+             if ep.kind is not None]
+    return not {"bulk_create", "bulk_upsert"} & set(batch) and batch[:1] == [endpoint.name]
 
 
 @check(group="headers", endpoints=_first_batch_endpoint, needs=("throttle",),
@@ -49,7 +54,8 @@ def rate_limit_enforced(ctx: CheckContext) -> None:
     limit = (target.throttle.requests if target.throttle is not None
              else target.rate_limit.requests if target.rate_limit is not None else 0)
     first = cheap_request(ctx, ctx.endpoint, client)
-    announced = first.header("X-RateLimit-Limit")
+    limit_header = target.provider.rate_headers.limit
+    announced = first.header(limit_header) if limit_header else None
     if announced is not None and announced.strip().isdigit():
         limit = int(announced)
     budget = min(limit + 2, MAX_PROBE_REQUESTS)

@@ -94,6 +94,9 @@ FAMILIES = (
     Family("invalid among valid", "NOTES X3: the pages do not say whether a batch with an "
            "invalid item is atomic or partly accepted",
            lambda c: _short(c) == "invalid_among_valid"),
+    Family("batch size limit", "NOTES H1: a maximum the provider's pages do not state (the "
+           "spec's maxItems is assumed): a larger batch may be refused, nothing created, or "
+           "accepted", lambda c: _short(c) == "size_max_plus_1"),
     Family("body size limit", "NOTES X2: no page but LeadLex import states a body limit",
            lambda c: _short(c) in ("body_under_limit", "body_at_limit", "body_over_limit")),
 )
@@ -156,7 +159,7 @@ def _stored_any(ctx: CheckContext, request: CaseRequest, rows: list[Any]) -> lis
         return []
     found = []
     for row in rows:
-        email = row.get("email") if isinstance(row, dict) else None
+        email = ctx.endpoint.field_of(row, "email")  # inside the item: x-bulkbench-item-fields
         if isinstance(email, str) and email and reader.contacts(ctx.target.name, email=email):
             found.append(email)
     return found

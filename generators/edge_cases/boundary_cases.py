@@ -9,6 +9,7 @@ bodies are streamed, never built whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 
 from bulkbench.core.catalog import Catalog, Endpoint
@@ -54,6 +55,16 @@ _TOO_LARGE: Mapping[str, tuple[str, ...]] = {
 }
 
 
+def _limit_sentence(ep: Endpoint) -> str | None:
+    """A documentation sentence the spec quotes that names the batch maximum (a batch up to
+    it is then documented as accepted): ``… limited to 100 contacts or fewer``."""
+    if ep.max_batch is None:
+        return None
+    numbers = {str(ep.max_batch), f"{ep.max_batch:,}"}
+    return next((s for s in ep.doc_sentences
+                 if numbers & set(re.findall(r"\d[\d,]*", s))), None)
+
+
 def _source(ep: Endpoint, table: Mapping[str, tuple[str, ...]], reason: str) -> tuple[str, Basis]:
     if ep.key in table:
         return doc(ep, *table[ep.key]), Basis.DOCUMENTED
@@ -86,9 +97,11 @@ def _size_expected(ep: Endpoint, b: Boundary) -> Expected:
                 ep, _ABOVE, f"maxItems {ep.max_batch}: a larger batch breaks the request schema"
             ),
         )
+    limit = _limit_sentence(ep)
     within = (
         (doc(ep, _WITHIN[ep.key]), Basis.DOCUMENTED)
         if ep.key in _WITHIN
+        else (limit, Basis.DOCUMENTED) if limit is not None
         else (spec_implied("the batch is within the request schema's limits"), Basis.SPEC_IMPLIED)
     )
     return _created(ep, b.size, *within)

@@ -239,7 +239,8 @@ VARIANTS: tuple[Variant, ...] = (
 
 def role_field(endpoint: Endpoint, role: str) -> str | None:
     """The endpoint's item field that plays ``role`` (``name`` → ``full_name`` ...), if any."""
-    return next((f for f in ROLE_FIELDS[role] if f in endpoint.item_fields), None)
+    fields = endpoint.contact_fields or endpoint.item_fields
+    return next((f for f in ROLE_FIELDS[role] if f in fields), None)
 
 
 def row_required(catalog: Catalog, endpoint: Endpoint) -> tuple[str, ...]:
@@ -261,13 +262,24 @@ def _batch_builder(key: str, field: str, value: Any) -> Builder:
     def build(ctx: CaseContext) -> CaseRequest:
         ep = ctx.endpoint(key)
         items = ctx.contacts(key, BATCH)
-        target = dict(items[TARGET])
+        item = dict(items[TARGET])
+        # a contact field inside the item (x-bulkbench-item-fields) is set where it sits
+        nested = ep.fields_at and field not in ep.item_fields and ep.contact_of(item) is not None
+        target = dict(ep.contact_of(item) or {}) if nested else item
+        schema = ep.contact_schema if nested else ep.item_schema
         if value is _MISSING:
             target.pop(field, None)
         else:
-            schema = ((ep.item_schema or {}).get("properties") or {}).get(field, {})
-            target[field] = value(items[TARGET], schema)
-        items[TARGET] = target
+            prop = ((schema or {}).get("properties") or {}).get(field, {})
+            target[field] = value(ep.contact_of(item) if nested else item, prop)
+        if nested:
+            node = item
+            path = ep.fields_at.lstrip("/").split("/")
+            for part in path[:-1]:
+                node[part] = dict(node[part])
+                node = node[part]
+            node[path[-1]] = target
+        items[TARGET] = item
         return CaseRequest(body={ep.batch_field: items}, batch_field=ep.batch_field)
 
     return build

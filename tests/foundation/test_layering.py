@@ -23,6 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": {"generators"},
     "loadtests": {"generators"},
     "contract": {"generators", "sandbox"},  # the suite starts its own sandboxes
+    # the bundled providers' folders: each adds to the sandbox, the checks, the cases
+    "providers": {"generators", "sandbox", "contract"},
 }
 
 
