@@ -19,6 +19,8 @@ SLOW: frozenset[str] = frozenset({
     "tests/contract/test_bad_provider.py",
     "tests/contract/test_conformance_job_path.py",
     "tests/contract/test_har.py",
+    "tests/contract/test_hubspot.py::test_the_suite_passes_against_the_sandbox",
+    "tests/contract/test_hubspot.py::test_each_fault_is_caught_by_its_check",
     "tests/contract/test_repro_runs.py",
     "tests/contract/test_assumptions.py::test_a_provider_deciding_otherwise_is_a_mismatch_naming_the_key",
     "tests/contract/test_cli_usage.py::test_plain_pytest_refuses_an_unknown_check",

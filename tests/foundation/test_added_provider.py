@@ -58,7 +58,7 @@ def test_the_catalog_lists_it_and_the_config_names_it(acme: Path, tmp_path: Path
 def test_the_generators_build_its_cases_beside_the_others(acme: Path, tmp_path: Path) -> None:
     catalog = load_catalog(added=[acme])
     names = [p.name for p in catalog.providers]
-    assert names == ["datananas", "leadlex", "sociocs", "acme"]
+    assert names == ["datananas", "hubspot", "leadlex", "sociocs", "acme"]
     cases = edge_cases(catalog)
     assert any(c.endpoint == "acme.bulk_upsert" for c in cases)
     bundled = [c.name for c in edge_cases(load_catalog())]

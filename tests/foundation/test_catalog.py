@@ -12,6 +12,7 @@ import yaml
 from bulkbench.core.catalog import SPECS_DIR, CatalogError, load_catalog, load_provider
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+DOC_SEEDS = Path(__file__).resolve().parents[2] / "docs" / "seeds"
 
 # What the documentation pages state, written down once here to hold the specs to it:
 # (endpoint, batch field, min, max, sync threshold, body bytes, required item fields,
@@ -92,6 +93,15 @@ def catalog():
     return load_catalog()
 
 
+DOCUMENTED += [
+    ("hubspot.batch_create", "inputs", 1, 100, None, None, ("properties",), (),
+     {400: ("VALIDATION_ERROR",), 403: ("MISSING_SCOPES",), 409: ("CONFLICT",)}),
+    ("hubspot.batch_upsert", "inputs", 1, 100, None, None, ("id", "idProperty", "properties"),
+     ("id",), {400: ("VALIDATION_ERROR",), 401: ("INVALID_AUTHENTICATION",
+                                                   "EXPIRED_AUTHENTICATION")}),
+]
+
+
 @pytest.mark.parametrize("row", DOCUMENTED, ids=[r[0] for r in DOCUMENTED])
 def test_documented_limits_and_codes(catalog, row):
     key, field, lo, hi, sync, body, required, identity, errors = row
@@ -109,7 +119,8 @@ def test_documented_limits_and_codes(catalog, row):
     for status, codes in errors.items():
         assert status in ep.statuses, f"{key}: status {status} missing"
         assert set(codes) <= set(ep.error_codes(status)), f"{key} {status}"
-    assert ep.doc_seed and (SEEDS / ep.doc_seed).exists() if SEEDS.exists() else ep.doc_seed
+    seeds = SEEDS if ep.provider != "hubspot" else DOC_SEEDS  # HubSpot's in docs/seeds
+    assert ep.doc_seed and (seeds / ep.doc_seed).exists() if seeds.exists() else ep.doc_seed
 
 
 def test_five_documented_endpoints(catalog):

@@ -22,6 +22,9 @@ def unique_values(items: Iterable[Any]) -> Iterator[str]:
         if isinstance(item, str):
             yield item
             continue
+        contact = item.get("properties") if isinstance(item.get("properties"), dict) else {}
         for key in ("email", "phone", "phone_number", "linkedin_url", "linkedinUrl", "mobilePhone"):
             if isinstance(item.get(key), str):
                 yield f"{key}={item[key]}"
+            elif isinstance(contact.get(key), str):  # HubSpot: x-bulkbench-item-fields
+                yield f"{key}={contact[key]}"

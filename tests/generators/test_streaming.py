@@ -52,7 +52,7 @@ def test_csv_has_a_header_and_one_record_per_item(catalog: Catalog, key: str) ->
     if isinstance(items[0], dict):
         first = dict(zip(columns, records[1], strict=True))
         name = "email" if "email" in first else columns[0]
-        assert first[name] == items[0][name]
+        assert first[name] == ep.field_of(items[0], name)
     else:
         assert [r[0] for r in records[1:]] == items
 
@@ -68,7 +68,8 @@ def test_unknown_format_and_negative_size_are_errors(catalog: Catalog) -> None:
 @pytest.mark.parametrize("key", [k for k in BATCH_KEYS if k != "leadlex.add_to_list"])
 def test_sized_body_hits_the_limit_exactly_and_stays_valid(catalog: Catalog, key: str) -> None:
     ep = catalog.endpoint(key)
-    assert ep.max_body_bytes is not None
+    if ep.max_body_bytes is None:
+        pytest.skip(f"{key} documents no body limit (HubSpot, NOTES H13)")
     for total in (ep.max_body_bytes - 1, ep.max_body_bytes + 1):
         chunks = list(stream_sized_body(ep, total, seed=2, chunk_bytes=1 << 16))
         assert sum(map(len, chunks)) == total

