@@ -4,8 +4,9 @@ Each stage raises its own small exception types, all below :class:`BulkbenchErro
 
     BulkbenchError
     ├── UsageError                                     the command line or its inputs are wrong
-    ├── bulkbench.core.catalog.CatalogError        a spec is missing, malformed or inconsistent
-    ├── bulkbench.core.config.ConfigError          the provider config (TOML) is invalid
+    ├── bulkbench.core.catalog.CatalogError            a spec is missing, malformed or inconsistent
+    ├── bulkbench.core.config.ConfigError              the provider config (TOML) is invalid
+    ├── bulkbench.core.providers.ProviderRegistryError a spec location or folder cannot be used
     ├── bulkbench.contract.target.SuiteConfigError     the contract suite cannot reach its target
     ├── bulkbench.contract.suite_process.SuiteCrashed  the contract suite's pytest process crashed
     ├── bulkbench.contract.preflight.TargetUnreachable the target does not answer at all (exit 1)

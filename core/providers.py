@@ -15,8 +15,9 @@ environment variable :data:`SPECS_ENV`; :func:`use_specs` sets it and
 others by name.
 
 **Folders.** A folder is registered by provider name: the bundled ones in
-:data:`BUNDLED_FOLDERS` or as a package ``bulkbench/providers/<name>/`` of the bundled
-folders package (:data:`FOLDERS_PACKAGE`, found by its name), third-party ones through the
+:data:`BUNDLED_FOLDERS` or as a package ``bulkbench.providers.<name>`` (``providers/<name>/``
+in the repository) of the bundled folders package (:data:`FOLDERS_PACKAGE`, found by its
+name), third-party ones through the
 ``bulkbench.providers`` entry-point group
 (``[project.entry-points."bulkbench.providers"] acme = "acme_bulkbench"``). The entry
 point names a :class:`ProviderFolder` or a module whose attributes say what it adds, each
@@ -77,7 +78,7 @@ BUNDLED = ("leadlex", "datananas", "sociocs")
 SPECS_ENV = "BULKBENCH_SPECS"
 #: the entry-point group of provider folders.
 ENTRY_POINT_GROUP = "bulkbench.providers"
-#: the package of the bundled providers' folders: ``bulkbench/providers/<name>/``, each a
+#: the package of the bundled providers' folders: ``providers/<name>/``, each a
 #: package whose ``sandbox``, ``checks`` and ``edge_cases`` name its modules.
 FOLDERS_PACKAGE = "bulkbench.providers"
 

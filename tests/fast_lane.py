@@ -22,6 +22,9 @@ import pytest
 PROCESS_EVENTS = {"subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.system",
                   "os.exec", "os.spawn"}
 SERVER_EVENTS = {"socket.bind"}
+#: programs a library runs for a moment while it is imported (``ctypes.util.find_library``
+#: asks ``ldconfig -p``; ``platform`` asks ``uname``): a lookup, not a process of the test.
+LOOKUPS = {"ldconfig", "uname"}
 
 
 class ProcessGuard:
@@ -37,6 +40,8 @@ class ProcessGuard:
             return
         if event in PROCESS_EVENTS:
             what = args[1] if event == "subprocess.Popen" and len(args) > 1 else args[:1]
+            if event == "subprocess.Popen" and _program(what) in LOOKUPS:
+                return
             self.started.append(f"{event} {_short(what)}")
         elif event in SERVER_EVENTS and len(args) > 1:
             self.started.append(f"{event} {_short(args[1])}")
@@ -61,6 +66,12 @@ class ProcessGuard:
 
 class StartedOutsideTheSlowLane(Exception):
     """An unmarked test started a process or a server."""
+
+
+def _program(argv: object) -> str:
+    """The program's name of a ``subprocess.Popen`` argument list (or command string)."""
+    first = argv[0] if isinstance(argv, list | tuple) and argv else argv
+    return str(first).split()[0].rsplit("/", 1)[-1] if first else ""
 
 
 def _short(value: object) -> str:

@@ -1,8 +1,9 @@
 """HubSpot, the fourth provider: its spec (``specs/hubspot.yaml``) plus one folder
-(``bulkbench/providers/hubspot/``). The catalog reads what the spec says with the generic
-fields (per-endpoint success status, contacts nested at ``/properties``, its own rate-limit
-headers); the contract suite passes against the sandbox, and each of the folder's sandbox
-faults is caught by the check expected to catch it (``bench/detection.py``'s EXPECTED)."""
+(``providers/hubspot/``, imported as ``bulkbench.providers.hubspot``). The catalog reads
+what the spec says with the generic fields (per-endpoint success status, contacts nested
+at ``/properties``, its own rate-limit headers); the contract suite passes against the
+sandbox, and each of the folder's sandbox faults is caught by the check expected to catch
+it (``bench/detection.py``'s EXPECTED)."""
 
 from __future__ import annotations
 

@@ -23,6 +23,9 @@ from bulkbench.orchestration.profiles import PROFILES
 from bulkbench.sandbox.faults import FAULTS
 from bulkbench.sandbox.providers import load_plugins
 
+#: every test runs the console script
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 COMMANDS = ("run", "serve", "contract", "load", "generate", "report", "catalog")
 

@@ -73,7 +73,7 @@ async def test_websocket_with_header_auth_gets_the_events(alt: SandboxProcess) -
                                   json={"contacts": [{"email": "ws1@example.com"},
                                                      {"email": "ws2@example.com"}]})
         assert r.status_code == 201, r.text
-        txn = r.json()["uuid"]
+        txn = r.json()["transactionId"]  # alt.toml: transaction_id_pointer
         async with asyncio.timeout(WAIT):
             while not events or events[-1]["event"] != "contact_bulk_create_ending":
                 events.append(orjson.loads(await ws.recv()))

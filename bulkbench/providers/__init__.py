@@ -1,4 +1,0 @@
-"""The bundled providers' folders: one package per provider, named as its spec's
-``x-bulkbench-provider`` (``bulkbench/providers/hubspot/``), found by that name
-(``bulkbench.core.providers.folders``). Each holds the code its spec cannot say: a sandbox
-behaviour, checks and edge cases of its own (docs/adding-a-provider.md)."""
