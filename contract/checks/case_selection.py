@@ -127,7 +127,9 @@ def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> Non
                  "code": "wrong error code",
                  "details": "error details missing", "counts": "wrong counts",
                  "data": "wrong response field", "row_errors": "wrong row errors",
-                 "stored": "stored contact differs"}.get(first.aspect, "unexpected outcome")
+                 "stored": "stored contact differs",
+                 "duplicated": "existing contact stored twice"}.get(first.aspect,
+                                                                    "unexpected outcome")
         lines = [f"{case.title}: expected {case.expected.summary()}",
                  *(f"- {m.message}" for m in bad)]
         names_open = _names_open(ctx)
@@ -136,6 +138,8 @@ def enforce_case(ctx: CheckContext, aspects: Iterable[str] | None = None) -> Non
         if {m.aspect for m in bad} <= assumed:  # all else as expected
             ctx.mismatch(_settled_by(case, bad, names_open), title, "\n".join(lines),
                          outcome.exchange)
+        if any(m.aspect == "duplicated" for m in bad):  # under every reading: one contact
+            ctx.require(False, title, "\n".join(lines), outcome.exchange)
         broken = _not_a_valid_answer(ctx, outcome.exchange)
         if broken is not None:  # no reading of the docs allows it
             ctx.require(False, title, "\n".join([*lines, f"- {broken}"]), outcome.exchange)

@@ -1,8 +1,8 @@
 """The edge-case catalog: every case of every endpoint, named, numbered, looked up by name.
 
 Cases are built from the spec catalog (limits, required fields, doc sentences), so a
-changed spec gives changed cases. The order is fixed (field, batch, CSV, list, boundary
-cases); case number ``k`` draws its contacts from item indexes ``k * BAND`` on, which
+changed spec gives changed cases. The order is fixed (field, batch, CSV, list, boundary,
+identity cases); case number ``k`` draws its contacts from item indexes ``k * BAND`` on, which
 keeps every case's contacts apart from every other's within one run.
 """
 
@@ -19,6 +19,7 @@ from bulkbench.generators.edge_cases.boundary_cases import boundary_cases
 from bulkbench.generators.edge_cases.building import BAND, CaseContext, Draft
 from bulkbench.generators.edge_cases.csv_cases import csv_cases
 from bulkbench.generators.edge_cases.field_cases import field_cases
+from bulkbench.generators.edge_cases.identity_cases import identity_cases
 from bulkbench.generators.edge_cases.list_cases import list_cases
 from bulkbench.generators.edge_cases.model import Case, CaseRequest
 from bulkbench.generators.errors import GeneratorError, UnknownCase
@@ -88,6 +89,7 @@ def edge_cases(catalog: Catalog | None = None) -> tuple[Case, ...]:
             *csv_cases(catalog),
             *list_cases(catalog),
             *boundary_cases(catalog),
+            *identity_cases(catalog),  # last: the cases above keep their numbers
         )
         built = _BUILT[id(catalog)] = (catalog, _number(catalog, drafts))
     return built[1]

@@ -81,7 +81,7 @@ def test_all_four_run_and_only_the_new_one_is_new(acme: Path, tmp_path: Path) ->
     assert mine["failed"] == 0 and mine["passed"] > 30, mine
 
 
-@pytest.mark.parametrize("fault", ["generic_created_off_by_one",
+@pytest.mark.parametrize("fault", ["generic_created_off_by_one", "generic_upsert_duplicates",
                                    "error_envelope_missing_message"])
 def test_a_fault_of_the_generic_sandbox_is_caught(acme: Path, tmp_path: Path,
                                                   fault: str) -> None:
