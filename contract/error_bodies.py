@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bulkbench.core import json_pointer
 from bulkbench.core.assumptions import ASSUMPTIONS
+from bulkbench.core.json_pointer import MISSING
 
 if TYPE_CHECKING:
     from bulkbench.contract.target import Target
@@ -34,24 +36,12 @@ __all__ = [
 ENVELOPE_KEYS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")
 
 #: what :func:`resolve` gives for a pointer that points at nothing.
-MISSING = object()
 _MISSING = MISSING
 
 
 def resolve(document: Any, pointer: str) -> Any:
-    """The value at JSON pointer ``pointer`` (RFC 6901) in ``document``, else ``_MISSING``."""
-    if pointer == "":
-        return document
-    current = document
-    for raw in pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return _MISSING
-    return current
+    """The value at JSON pointer ``pointer`` (RFC 6901) in ``document``, else ``MISSING``."""
+    return json_pointer.resolve(document, pointer)
 
 
 def _at(target: Target, key: str, body: Any) -> Any:

@@ -53,6 +53,7 @@ from websockets.uri import parse_uri
 from bulkbench.contract.exchange import KEEP_BODY_BYTES, Exchange, Received, SentRequest
 from bulkbench.contract.failures import ProviderProblem
 from bulkbench.contract.progress_events import HeadBatch, ProgressEvent, ProgressRun
+from bulkbench.core import json_pointer
 
 __all__ = ["HeadBatch", "ProgressEvent", "ProgressRun", "post_with_progress", "socket_auth",
            "transaction_id"]
@@ -331,13 +332,8 @@ def _collect(session: _Session, ws: socket.socket, http: socket.socket, request:
 def transaction_id(body: Any, pointer: str = "/uuid") -> str | None:
     """The transaction id at JSON pointer ``pointer`` of a success body (the uuid its
     progress events carry; where is ``transaction_id_pointer``, NOTES D7)."""
-    current = body
-    for raw in pointer.lstrip("/").split("/") if pointer else ():
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if not isinstance(current, dict) or part not in current:
-            return None
-        current = current[part]
-    return current if isinstance(current, str) and current else None
+    found = json_pointer.resolve(body, pointer, None)
+    return found if isinstance(found, str) and found else None
 
 
 def _uuid_of(pointer: str) -> Any:

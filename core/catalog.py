@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from bulkbench.core import json_pointer
 from bulkbench.core.errors import BulkbenchError
 
 __all__ = [
@@ -140,17 +141,7 @@ DEFAULT_RATE_HEADERS = RateHeaders()
 
 def pointer_get(node: Any, pointer: str) -> Any:
     """The value at JSON pointer ``pointer`` (RFC 6901) in ``node``, or None."""
-    if not pointer:
-        return node
-    for part in pointer.lstrip("/").split("/"):
-        step = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(step)
-        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
-            node = node[int(step)]
-        else:
-            return None
-    return node
+    return json_pointer.resolve(node, pointer, None)
 
 
 @dataclass(frozen=True)
@@ -382,8 +373,7 @@ def resolve_refs(node: Any, root: Mapping[str, Any], _seen: tuple[str, ...] = ()
             if ref in _seen:  # recursive schema: keep the reference
                 return dict(node)
             target: Any = root
-            for part in ref[2:].split("/"):
-                step = part.replace("~1", "/").replace("~0", "~")
+            for step in json_pointer.parts(ref[1:]):
                 if not isinstance(target, dict) or step not in target:
                     raise DanglingRef(ref)
                 target = target[step]
@@ -631,9 +621,9 @@ class _Reader:
                 raise self.fail(f"{where}/x-bulkbench-item-fields",
                                 f"{fields_at!r}: expected a JSON pointer into a batch item")
             contact_schema = item_schema
-            for part in fields_at.lstrip("/").split("/"):
+            for part in json_pointer.parts(fields_at):
                 props = (contact_schema or {}).get("properties") or {}
-                contact_schema = props.get(part.replace("~1", "/").replace("~0", "~"))
+                contact_schema = props.get(part)
             if not isinstance(contact_schema, dict) or contact_schema.get("type") != "object":
                 raise self.fail(f"{where}/x-bulkbench-item-fields",
                                 f"{fields_at!r} is not an object property of the items")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bulkbench.core import json_pointer
 from bulkbench.core.catalog import Endpoint
 from bulkbench.generators.errors import GeneratorError, NotABatchEndpoint
 from bulkbench.generators.schema_validation import schema_accepts
@@ -137,8 +138,7 @@ def item_shape(endpoint: Endpoint, sample: Persona, profile: Profile = "full") -
         return _object_shape(endpoint, schema, sample, profile, set(endpoint.identity_keys))
     # the contact's fields inside the item (x-bulkbench-item-fields): the item's own
     # fields are filled from their schemas, the contact from the persona
-    at = tuple(p.replace("~1", "/").replace("~0", "~")
-               for p in endpoint.fields_at.lstrip("/").split("/"))
+    at = json_pointer.parts(endpoint.fields_at)
     contact_schema = endpoint.contact_schema or {}
     contact = _object_shape(endpoint, contact_schema, sample, profile,
                             set(endpoint.identity_keys), "contact ")

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bulkbench.core import json_pointer
+
 __all__ = ["Accepted", "from_ending_event", "from_job", "from_response"]
 
 
@@ -42,13 +44,7 @@ def _int(value: Any) -> int:
 
 def _at(document: Any, pointer: str) -> Any:
     """The value at JSON pointer ``pointer`` in ``document`` (None when absent)."""
-    current = document
-    for raw in pointer.lstrip("/").split("/") if pointer else ():
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if not isinstance(current, dict) or part not in current:
-            return None
-        current = current[part]
-    return current
+    return json_pointer.resolve(document, pointer, None)
 
 
 def from_response(body: Any, batch_size: int, transaction_pointer: str = "/uuid"

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from bulkbench.core import json_pointer
 from bulkbench.core.catalog import ErrorEnvelope
 from bulkbench.core.errors import BulkbenchError
 
@@ -86,14 +87,10 @@ class ErrorPointers:
     details: str
 
 
-def _unescape(part: str) -> str:
-    return part.replace("~1", "/").replace("~0", "~")
-
-
 def _put(body: dict[str, Any], pointer: str, value: Any) -> None:
     """Set ``value`` at ``pointer`` in ``body``, making the objects and arrays on the way
     (a step followed by a numeric one makes an array)."""
-    parts = [_unescape(p) for p in pointer.split("/")[1:]]
+    parts = json_pointer.parts(pointer)
     here: Any = body
     for i, step in enumerate(parts):
         last = i == len(parts) - 1

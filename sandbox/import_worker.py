@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from bulkbench.core import json_pointer
 from bulkbench.sandbox import faults, webhooks
 from bulkbench.sandbox.import_jobs import (
     EVENT,
@@ -118,15 +119,10 @@ def _restart_unfinished(conn: sqlite3.Connection) -> int:
 def _payload(pointer: str, head: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The import.completed body (NOTES L14): ``head`` with the job's ``data`` where
     ``webhook_data_pointer`` puts it ('' : beside the event, at the top level)."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-    if not parts:
+    if not pointer:
         return {**head, **data}
-    body = dict(head)
-    here = body
-    for part in parts[:-1]:
-        here = here.setdefault(part, {})
-    here[parts[-1]] = data
-    return body
+    nested: dict[str, Any] = json_pointer.nest(pointer, data)
+    return {**head, **nested}
 
 
 class ImportWorker(QueueWorker):

@@ -90,7 +90,8 @@ FAMILIES = (
            "of one batch that match each other, or a partial update, are merged",
            lambda c: ("duplicate_" in _short(c) and "_in_batch" in _short(c))
            or _short(c) in ("existing_contact_partial_update",
-                            "existing_contact_extra_fields_left_out")),
+                            "existing_contact_extra_fields_left_out",
+                            "existing_contact_sent_again")),
     Family("invalid among valid", "NOTES X3: the pages do not say whether a batch with an "
            "invalid item is atomic or partly accepted",
            lambda c: _short(c) == "invalid_among_valid"),

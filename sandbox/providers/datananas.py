@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.background import BackgroundTask
 
+from bulkbench.core import json_pointer
 from bulkbench.sandbox import datananas_inspection, datananas_progress, faults
 from bulkbench.sandbox import datananas_quotas as quotas
 from bulkbench.sandbox.datananas_progress import WS_PATH, Progress, progress_channel_of
@@ -259,12 +260,7 @@ def _read_names(body: Any, sandbox: Sandbox) -> Any:
 def _success_body(pointer: str, txn: str, list_id: Any) -> dict[str, Any]:
     """``{uuid, listId}`` (NOTES D7), the transaction id where ``transaction_id_pointer``
     puts it (``/transactionId``, ``/transaction/id``, …)."""
-    body: dict[str, Any] = {}
-    here = body
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-    for part in parts[:-1]:
-        here = here.setdefault(part, {})
-    here[parts[-1] if parts else "uuid"] = txn
+    body: dict[str, Any] = json_pointer.nest(pointer or "/uuid", txn)
     body.setdefault("listId", list_id)
     return body
 
