@@ -36,7 +36,8 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 #: the folders of the repository that make up the package (pyproject's only-include).
-PACKAGE_FOLDERS = ("contract", "generators", "loadtests", "reports", "sandbox", "core", "specs")
+PACKAGE_FOLDERS = ("contract", "generators", "loadtests", "reports", "sandbox", "core", "specs",
+                   "providers")
 #: what must not sit at the top of site-packages: the package is bulkbench alone.
 FOREIGN_TOP_LEVEL = (*PACKAGE_FOLDERS, "tests", "bench")
 #: caches and run output left out of the copy (and so of the expected file list).
