@@ -36,7 +36,8 @@ _UNWRAPPED_HELP = 4000
 app = typer.Typer(
     name="bulkbench",
     help="Contract tests and load tests for bulk contact-import APIs "
-    "(LeadLex, Datananas, Sociocs), with an embedded reference sandbox.",
+    "(LeadLex, Datananas, Sociocs, HubSpot, and yours: bulkbench COMMAND --spec FILE), with "
+    "an embedded reference sandbox.",
     epilog="\b\nExamples:\n"
     "  bulkbench run                          # everything, against the embedded sandbox\n"
     "  bulkbench contract -p leadlex          # the contract suite of one provider\n"

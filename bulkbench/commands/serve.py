@@ -1,4 +1,4 @@
-"""`bulkbench serve`: start the sandbox, the reference provider for all five endpoints."""
+"""`bulkbench serve`: start the sandbox, the reference provider for every endpoint of the specs."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
                  "closed.")] = 1000,
         spec: SpecOption = None,
     ) -> int:
-        """Start the sandbox: a faithful reference provider for all five endpoints."""
+        """Start the sandbox: a faithful reference provider for every endpoint of the specs."""
         use_spec_options(spec)
         from bulkbench.sandbox import faults
         from bulkbench.sandbox.assumed import resolve
