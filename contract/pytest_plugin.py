@@ -31,7 +31,6 @@ from bulkbench.contract.failure_files import FailureFiles
 from bulkbench.contract.failures import AssumptionMismatch, CheckFailure
 from bulkbench.contract.outcomes import MismatchSkip
 from bulkbench.contract.plan import PlannedCheck, known_checks, unknown_checks
-from bulkbench.contract.preflight import TargetUnreachable, preflight
 from bulkbench.contract.redaction import scrub
 from bulkbench.contract.repro import Origin, key_variable, sandbox_command
 from bulkbench.contract.results import write_results
@@ -39,6 +38,7 @@ from bulkbench.contract.session import SuiteSession
 from bulkbench.contract.target import SuiteOptions, Target, build_targets
 from bulkbench.core.catalog import default_catalog
 from bulkbench.core.errors import BulkbenchError
+from bulkbench.core.preflight import TargetUnreachable, preflight
 from bulkbench.core.providers import provider_names, use_specs
 from bulkbench.core.run_layout import RESULTS
 

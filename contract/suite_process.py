@@ -6,7 +6,7 @@ the output folder: ``sandbox.json`` holds keys): the main one with a rate limit 
 enough never to be reached (so the rate-limit headers are sent) and its webhook URL
 pointed at the receiver the suite runs, and a second one with a small limit for the 429
 check. Keys reach the suite through environment variables or ``sandbox.json``, never its
-command line. A real target gets a preflight first (``bulkbench.contract.preflight``): one that does
+command line. A real target gets a preflight first (``bulkbench.core.preflight``): one that does
 not answer raises ``TargetUnreachable`` before the suite starts. The suite writes
 ``results.json`` and ``junit.xml`` into the output folder, which is scrubbed of every key
 afterwards.
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulkbench.contract.preflight import preflight_providers
 from bulkbench.contract.redaction import register_secrets, scrub, scrub_file
 from bulkbench.contract.results import read_results
 from bulkbench.contract.target import SuiteOptions, build_targets
@@ -35,6 +34,7 @@ from bulkbench.core.catalog import default_catalog
 from bulkbench.core.child_processes import parent_death_signal
 from bulkbench.core.config import load_config
 from bulkbench.core.errors import BulkbenchError, UsageError
+from bulkbench.core.preflight import preflight_providers
 from bulkbench.core.providers import provider_names
 from bulkbench.core.run_layout import JUNIT, RESULTS
 

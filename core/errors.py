@@ -9,12 +9,12 @@ Each stage raises its own small exception types, all below :class:`BulkbenchErro
     ├── bulkbench.core.providers.ProviderRegistryError a spec location or folder cannot be used
     ├── bulkbench.contract.target.SuiteConfigError     the contract suite cannot reach its target
     ├── bulkbench.contract.suite_process.SuiteCrashed  the contract suite's pytest process crashed
-    ├── bulkbench.contract.preflight.TargetUnreachable the target does not answer at all (exit 1)
+    ├── bulkbench.core.preflight.TargetUnreachable     the target does not answer at all (exit 1)
     ├── bulkbench.generators.errors.GeneratorError     a batch or case cannot be generated
     ├── bulkbench.sandbox.errors.SandboxError          the sandbox cannot start as asked
     ├── bulkbench.loadtests.load_settings.LoadError    a load run is misconfigured or unsafe
     ├── bulkbench.loadtests.sla_thresholds.SlaError    the SLA file is invalid
-    ├── bulkbench.commands.load.LoadRunFailed          locust did not run to its end
+    ├── bulkbench.loadtests.load_runner.LoadRunFailed  locust did not run to its end
     └── bulkbench.reports.errors.ReportError           a run folder cannot be read or rendered
 
 The command line turns any of them into one clear line and an exit code (never a

@@ -1,7 +1,7 @@
 """``bulkbench run``, the whole job: check the request, plan the steps, run them against
 the sandbox or the provider, write the manifest, scrub keys, render the report.
 
-Before any stage, each remote target gets a preflight (``bulkbench.contract.preflight``): one that
+Before any stage, each remote target gets a preflight (``bulkbench.core.preflight``): one that
 does not answer at all is named in one line, its steps are not run (the reason says
 why), and the run is incomplete, never a verdict on the provider.
 
@@ -28,10 +28,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from bulkbench.contract.preflight import TargetUnreachable, preflight
 from bulkbench.core.catalog import Catalog, default_catalog
 from bulkbench.core.config import load_config
 from bulkbench.core.errors import BulkbenchError, UsageError
+from bulkbench.core.preflight import TargetUnreachable, preflight
 from bulkbench.core.providers import provider_names
 from bulkbench.core.run_layout import new_run_folder
 from bulkbench.orchestration.display import RunDisplay

@@ -10,9 +10,10 @@ from bulkbench.core.errors import BulkbenchError
 MODULES = (
     "bulkbench.core.catalog", "bulkbench.core.config", "bulkbench.contract.target",
     "bulkbench.contract.suite_process",
-    "bulkbench.contract.preflight",
+    "bulkbench.core.preflight",
     "bulkbench.generators.errors", "bulkbench.sandbox.errors", "bulkbench.loadtests.load_settings",
-    "bulkbench.loadtests.sla_thresholds", "bulkbench.commands.load", "bulkbench.reports.errors",
+    "bulkbench.loadtests.sla_thresholds", "bulkbench.loadtests.load_runner",
+    "bulkbench.reports.errors",
 )
 
 

@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "generators": set(),
     "reports": set(),
     "sandbox": {"generators"},
-    "loadtests": {"generators"},
+    "loadtests": {"generators", "sandbox"},  # a load run starts its own sandbox
     "contract": {"generators", "sandbox"},  # the suite starts its own sandboxes
     # the bundled providers' folders: each adds to the sandbox, the checks, the cases
     "providers": {"generators", "sandbox", "contract"},

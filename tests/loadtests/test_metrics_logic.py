@@ -155,10 +155,10 @@ def test_pure_modules_and_the_cli_never_import_locust_or_gevent():
     code = (
         "import sys\n"
         "import bulkbench.cli, bulkbench.commands.load\n"
-        "import loadtests.load_settings, loadtests.contact_metrics, loadtests.hdr_histograms\n"
-        "import loadtests.per_second_series, loadtests.sla_thresholds, loadtests.run_summary\n"
-        "import loadtests.rate_limit_verdicts, loadtests.accepted_contacts\n"
-        "import loadtests.locust_processes, loadtests.run_context, loadtests.websocket_auth\n"
+        "from bulkbench.loadtests import load_settings, contact_metrics, hdr_histograms\n"
+        "from bulkbench.loadtests import per_second_series, sla_thresholds, run_summary\n"
+        "from bulkbench.loadtests import rate_limit_verdicts, accepted_contacts, load_runner\n"
+        "from bulkbench.loadtests import locust_processes, run_context, websocket_auth\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent'))\n"
         "print(','.join(bad))\n"
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bulkbench.contract.preflight import TargetUnreachable, preflight
+from bulkbench.core.preflight import TargetUnreachable, preflight
 
 from .conftest import run_bulkbench
 
