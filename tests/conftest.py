@@ -45,6 +45,7 @@ SLOW: frozenset[str] = frozenset({
     "tests/reports/test_stopped_run_in_chromium.py",
     "tests/reports/test_public_api.py::test_importing_reports_loads_no_other_stage",
     # `bulkbench run` and the other commands as subprocesses
+    "tests/run/test_failed_step_shows_failed.py",
     "tests/run/test_parent_killed.py",
     "tests/run/test_relative_paths.py",
     "tests/run/test_repeat.py",

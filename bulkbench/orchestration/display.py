@@ -42,6 +42,7 @@ def make_console(*, stderr: bool = False, highlight: bool = True) -> Console:
     return console
 
 _ICONS = {"pending": Text("·", "dim"), "done": Text("✔", "green"), "error": Text("✘", "red"),
+          "failed": Text("✘", "red"),
           "interrupted": Text("■", "yellow"), "not_run": Text("-", "dim"),
           "skipped": Text("-", "dim")}
 
@@ -165,7 +166,8 @@ class RunDisplay:
         self.ticker = threading.Thread(target=self._tick, args=(key,), daemon=True)
         self.ticker.start()
 
-    def end(self, key: str, state: str, line: str) -> None:
+    def end(self, key: str, state: str, line: str, *, failed: bool = False) -> None:
+        """The step ended in ``state``; ``failed``: it ran, and what it found failed."""
         seconds = time.monotonic() - self.started if self.current == key else 0.0
         self.current = None
         if self.ticker is not None:
@@ -174,6 +176,9 @@ class RunDisplay:
         self._stop_tail()
         task = self.tasks[key]
         text = f"{self.names[key]}: {line}" if line else self.names[key]
+        if failed:
+            text = f"{self.names[key]} FAILED: {line}" if line else f"{self.names[key]} FAILED"
+            state = "failed"
         # the description is markup (the live line's style): what a step says is escaped
         self.progress.update(task, state=state, completed=1, description=escape(text))
         self.progress.stop_task(task)

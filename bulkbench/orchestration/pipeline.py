@@ -293,7 +293,7 @@ def run_pipeline(req: RunRequest, console: Console | None = None) -> RunResult:
                     record.status, record.reason = outcome.status, outcome.reason
                     record.folder, record.seconds = outcome.folder, round(
                         time.monotonic() - started, 1)
-                    display.end(key, outcome.status, outcome.line)
+                    display.end(key, outcome.status, outcome.line, failed=outcome.failed)
                     write_manifest(folder, manifest)
             finally:
                 guard.shield()  # cleaning up from here: no signal cuts it short

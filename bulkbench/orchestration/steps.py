@@ -70,6 +70,9 @@ class StepOutcome:
     line: str  # one line for the terminal
     reason: str = ""
     folder: str | None = None
+    #: it ran to its end and what it found failed (a contract check, an SLA threshold,
+    #: answers that were 5xx): shown as failed, whatever ``status`` says of the running
+    failed: bool = False
 
 
 class Step:
@@ -121,7 +124,8 @@ class ContractStep(Step):
                                why, "contract")
         s = suite.results.get("summary", {})
         return StepOutcome("done", f"{s.get('passed', 0)} passed, {s.get('failed', 0)} "
-                           f"failed, {s.get('skipped', 0)} skipped", folder="contract")
+                           f"failed, {s.get('skipped', 0)} skipped", folder="contract",
+                           failed=bool(s.get("failed") or s.get("error")))
 
 
 @contextlib.contextmanager
@@ -214,7 +218,9 @@ class LoadStep(Step):
             line += f"; {result.server_errors:,} of {result.requests:,} answered 5xx"
         if result.sla is not None and not result.sla.passed:
             line += "; SLA not met"
-        return StepOutcome("done", line, folder=relative)
+        return StepOutcome("done", line, folder=relative, failed=bool(
+            (result.sla is not None and not result.sla.passed)
+            or (result.sla is None and result.server_errors)))
 
 
 def _failed_load(folder: Path, requests: int) -> str:
