@@ -159,10 +159,19 @@ def _defaults(name: str, key_env: str) -> ProviderConfig:
 def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Config:
     """Read the TOML file at ``path`` (None: defaults only) against the catalog's providers
     (default: the bundled and added specs, with the ones the file names)."""
-    from bulkbench.core.providers import ProviderRegistryError, config_specs, spec_files
+    from bulkbench.core.providers import ProviderRegistryError, named_specs, spec_files
 
+    raw: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     try:
-        specs = tuple(spec_files(config_specs(path)))
+        specs = tuple(spec_files(named_specs(raw, path))) if path is not None else ()
     except ProviderRegistryError as exc:
         raise ConfigError(f"{path}: specs: {exc}") from exc
     if catalog is None:
@@ -176,13 +185,6 @@ def load_config(path: Path | str | None, catalog: Catalog | None = None) -> Conf
     known = {p.name: p for p in catalog.providers}
     if path is None:
         return Config({name: _defaults(name, p.key_env) for name, p in sorted(known.items())})
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     providers: dict[str, ProviderConfig] = {}
     for name, table in raw.items():
         if name in SPEC_KEYS:

@@ -41,7 +41,7 @@ import importlib
 import os
 import pkgutil
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -66,6 +66,7 @@ __all__ = [
     "config_specs",
     "folder",
     "folders",
+    "named_specs",
     "ordered",
     "provider_names",
     "spec_files",
@@ -171,7 +172,13 @@ def config_specs(config: Path | str | None) -> list[Path]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return []  # load_config reports it with the file named
-    base = path.absolute().parent
+    return named_specs(raw, path)
+
+
+def named_specs(raw: Mapping[str, Any], config: Path) -> list[Path]:
+    """The spec locations a parsed provider config names at its top, relative to the
+    config file ``config``."""
+    base = config.absolute().parent
     named: list[Any] = []
     if isinstance(raw.get("specs_dir"), str):
         named.append(raw["specs_dir"])
