@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bulkbench.core import json_pointer
 from bulkbench.core.assumptions import ASSUMPTIONS
-from bulkbench.core.json_pointer import MISSING
+from bulkbench.core.json_pointer import MISSING, resolve
 
 if TYPE_CHECKING:
     from bulkbench.contract.target import Target
@@ -27,7 +26,6 @@ __all__ = [
     "error_code",
     "error_details",
     "error_message",
-    "resolve",
     "shape_problems",
     "status_codes",
 ]
@@ -35,19 +33,10 @@ __all__ = [
 #: the assumption keys that settle where an error body keeps its parts.
 ENVELOPE_KEYS = ("error_code_pointer", "error_message_pointer", "error_details_pointer")
 
-#: what :func:`resolve` gives for a pointer that points at nothing.
-_MISSING = MISSING
-
-
-def resolve(document: Any, pointer: str) -> Any:
-    """The value at JSON pointer ``pointer`` (RFC 6901) in ``document``, else ``MISSING``."""
-    return json_pointer.resolve(document, pointer)
-
-
 def _at(target: Target, key: str, body: Any) -> Any:
     pointer = str(target.assumed(key) or "")
     if not pointer:
-        return _MISSING
+        return MISSING
     return resolve(body, pointer)
 
 
@@ -125,10 +114,10 @@ def shape_problems(target: Target, endpoint: Endpoint, status: int, body: Any) -
     if code_at and not isinstance(resolve(body, code_at), str):
         problems.append(f"no error code at {code_at}: {str(body)[:200]}")
     message_at = str(target.assumed("error_message_pointer") or "")
-    message = resolve(body, message_at) if message_at else _MISSING
-    if message is not _MISSING and (not isinstance(message, str) or not message):
+    message = resolve(body, message_at) if message_at else MISSING
+    if message is not MISSING and (not isinstance(message, str) or not message):
         problems.append(f"the message at {message_at} is not a non-empty string")
-    if message is _MISSING and (not code_at or not isinstance(resolve(body, code_at), str)):
+    if message is MISSING and (not code_at or not isinstance(resolve(body, code_at), str)):
         problems.append(f"neither a code nor a message where the envelope keeps them "
                         f"({code_at or '-'}, {message_at or '-'}): {str(body)[:200]}")
     envelope = target.provider.error_envelope
@@ -141,6 +130,6 @@ def shape_problems(target: Target, endpoint: Endpoint, status: int, body: Any) -
     details_at = str(target.assumed("error_details_pointer") or "")
     if details_at:
         details = resolve(body, details_at)
-        if details is not _MISSING and not isinstance(details, dict):
+        if details is not MISSING and not isinstance(details, dict):
             problems.append(f"the details at {details_at} are not an object")
     return problems

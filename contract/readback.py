@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from bulkbench.contract.error_bodies import resolve
 from bulkbench.contract.failures import ProviderProblem
+from bulkbench.core.json_pointer import resolve
 
 if TYPE_CHECKING:
     from bulkbench.contract.client import ContractClient

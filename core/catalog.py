@@ -139,11 +139,6 @@ class RateHeaders:
 DEFAULT_RATE_HEADERS = RateHeaders()
 
 
-def pointer_get(node: Any, pointer: str) -> Any:
-    """The value at JSON pointer ``pointer`` (RFC 6901) in ``node``, or None."""
-    return json_pointer.resolve(node, pointer, None)
-
-
 @dataclass(frozen=True)
 class Endpoint:
     """One operation of a provider, with everything the stages need to know about it."""
@@ -197,7 +192,7 @@ class Endpoint:
 
     def contact_of(self, item: Any) -> Any:
         """The object holding ``item``'s contact fields (``fields_at``), or None."""
-        found = pointer_get(item, self.fields_at)
+        found = json_pointer.resolve(item, self.fields_at, None)
         return found if isinstance(found, dict) else None
 
     def field_of(self, item: Any, name: str) -> Any:

@@ -21,10 +21,11 @@ import orjson
 
 from bulkbench.contract.checks.case_selection import is_endpoint
 from bulkbench.contract.checks.registry import CheckContext, check
-from bulkbench.contract.error_bodies import error_code, resolve
+from bulkbench.contract.error_bodies import error_code
 from bulkbench.contract.exchange import Exchange
 from bulkbench.contract.requests import result_data, send_batch
 from bulkbench.contract.webhook_receiver import ReceivedHook
+from bulkbench.core.json_pointer import resolve
 
 __all__: list[str] = []
 
