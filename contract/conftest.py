@@ -1,5 +1,6 @@
-"""The contract suite's parametrization and its ``suite`` fixture (its options, its
-session and its results recorder: ``bulkbench.contract.pytest_plugin``).
+"""The contract suite's parametrization and its ``suite`` fixture (its options:
+``bulkbench.contract.pytest_entry``; its session and results recorder:
+``bulkbench.contract.pytest_plugin``).
 
 Run it as ``bulkbench contract …`` (which starts the sandbox unless given a base URL) or
 as plain pytest::

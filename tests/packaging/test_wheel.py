@@ -184,7 +184,7 @@ def test_the_installed_package_finds_its_resources_inside_itself(
     assert found["specs"] == specs and "sociocs.yaml" in specs
     assert {"index.html.j2", "report.css"} <= set(found["templates"])
     assert found["catalog_specs"] == f"{inside}/specs"
-    assert [v for v, _ in found["plugin"]] == ["bulkbench.contract.pytest_plugin"]
+    assert [v for v, _ in found["plugin"]] == ["bulkbench.contract.pytest_entry"]
     assert all(f.startswith(inside) for _, f in found["plugin"])
 
 
